@@ -1,0 +1,571 @@
+package sim
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/zcsim/zcsim/skb"
+)
+
+// opCommand runs one op-level command, writing its summary to out (the
+// trace of reference changes is appended by Exec).
+type opCommand func(o *OpScript, a *args, out *strings.Builder) error
+
+// opCommands is the op-level script language. Each entry's comment shows
+// one use; the README's "Op-level scripts" section documents them all.
+var opCommands map[string]opCommand
+
+func init() {
+	opCommands = map[string]opCommand{
+		"kernel":         cmdKernel,        // kernel version=2.6.26
+		"buffer":         cmdBuffer,        // buffer name=A pages=3 share=B:0 mapped=1
+		"alloc":          cmdAlloc,         // alloc as=a fclone headroom=128 size=0
+		"header-release": cmdHeaderRelease, // header-release skb=a
+		"send":           cmdSend,          // send send=c1 buf=A off=0 len=8192 as=a close
+		"close":          cmdClose,         // close send=c1
+		"clone":          cmdClone,         // clone skb=a as=b
+		"get":            cmdGet,           // get skb=a
+		"copy":           cmdCopy,          // copy skb=a as=b
+		"pskb-copy":      cmdPskbCopy,      // pskb-copy skb=a as=b
+		"expand-head":    cmdExpandHead,    // expand-head skb=a head=0 tail=0
+		"pull-tail":      cmdPullTail,      // pull-tail skb=a len=100
+		"trim":           cmdTrim,          // trim skb=a len=1000
+		"trim-head":      cmdTrimHead,      // trim-head skb=a len=1448
+		"split":          cmdSplit,         // split skb=a at=1448 as=b
+		"shift":          cmdShift,         // shift to=a from=b len=4096
+		"segment":        cmdSegment,       // segment skb=a mss=1448 as=g sg=true
+		"coalesce":       cmdCoalesce,      // coalesce to=a from=b
+		"collapse":       cmdCollapse,      // collapse skb=a next=b mss=1448
+		"linearize":      cmdLinearize,     // linearize skb=a
+		"copy-ubufs":     cmdCopyUbufs,     // copy-ubufs skb=a
+		"zerocopy":       cmdZerocopy,      // zerocopy skb=a orphan=false
+		"free":           cmdFree,          // free skb=a
+		"reuse":          cmdReuse,         // reuse buf=A
+		"transmit":       cmdTransmit,      // transmit skb=a
+		"show":           cmdShow,          // show
+	}
+}
+
+func cmdKernel(o *OpScript, a *args, out *strings.Builder) error {
+	v := a.str("version", true)
+	if err := a.done(); err != nil {
+		return err
+	}
+	if o.st != nil {
+		return a.d.Errorf("kernel: given twice")
+	}
+	k, err := skb.ParseKernel(v)
+	if err != nil {
+		return a.d.Errorf("kernel: version=%q: want 2.6.26 or 6.18", v)
+	}
+	o.st = skb.NewStack(k, o.obs...)
+	o.st.SetTracing(true)
+	fmt.Fprintf(out, "kernel %s: MAX_SKB_FRAGS %d\n", k, k.MaxFrags())
+	return nil
+}
+
+func cmdBuffer(o *OpScript, a *args, out *strings.Builder) error {
+	name := a.name("name", true)
+	n := a.num("pages", 0, true, 1, maxBufferPages)
+	shares := a.list("share")
+	mapped := a.list("mapped")
+	if err := a.done(); err != nil {
+		return err
+	}
+	if _, dup := o.bufs[name]; dup {
+		return a.d.Errorf("buffer: buffer %s already exists", name)
+	}
+	if len(shares) > n {
+		return a.d.Errorf("buffer: %d shared pages in a buffer of %d", len(shares), n)
+	}
+	b := &appBuffer{name: name}
+	notes := make([]string, n)
+	for _, sp := range shares {
+		other, idx, ok := strings.Cut(sp, ":")
+		ob, found := o.bufs[other]
+		i, err := strconv.Atoi(idx)
+		if !ok || !found || err != nil || i < 0 || i >= len(ob.pages) {
+			return a.d.Errorf("buffer: share=%s: want BUFFER:PAGE of an existing buffer", sp)
+		}
+		p := ob.pages[i]
+		o.st.HoldPage(p, false)
+		notes[len(b.pages)] = fmt.Sprintf("shared with %s", other)
+		b.pages = append(b.pages, p)
+	}
+	for len(b.pages) < n {
+		b.pages = append(b.pages, o.st.NewUserPage())
+	}
+	for _, m := range mapped {
+		if m == "all" {
+			for i, p := range b.pages {
+				o.st.HoldPage(p, true)
+				notes[i] = strings.TrimPrefix(notes[i]+", mapped", ", ")
+			}
+			continue
+		}
+		i, err := strconv.Atoi(m)
+		if err != nil || i < 0 || i >= n {
+			return a.d.Errorf("buffer: mapped=%s: want page indexes 0..%d or all", m, n-1)
+		}
+		o.st.HoldPage(b.pages[i], true)
+		notes[i] = strings.TrimPrefix(notes[i]+", mapped", ", ")
+	}
+	o.bufs[name] = b
+	fmt.Fprintf(out, "buffer %s:", name)
+	for i, p := range b.pages {
+		fmt.Fprintf(out, " p%d", p.ID)
+		if notes[i] != "" {
+			fmt.Fprintf(out, "(%s)", notes[i])
+		}
+	}
+	out.WriteString("\n")
+	return nil
+}
+
+// tcpHeadroom is the headroom the model gives TCP data skbs (MAX_TCP_HEADER
+// order of magnitude; only its presence matters).
+const tcpHeadroom = 128
+
+func cmdAlloc(o *OpScript, a *args, out *strings.Builder) error {
+	name := o.newName(a, "as")
+	fclone := a.flag("fclone", false)
+	head := a.num("headroom", tcpHeadroom, false, 0, 1<<16)
+	size := a.num("size", 0, false, 0, 1<<20)
+	if err := a.done(); err != nil {
+		return err
+	}
+	b := o.st.Alloc(head, size, fclone)
+	o.bind(name, b)
+	fmt.Fprintf(out, "%s: new skb, shinfo s%d, fclone %s\n", name, b.Shinfo().ID, b.Fclone())
+	return nil
+}
+
+func cmdHeaderRelease(o *OpScript, a *args, out *strings.Builder) error {
+	b := o.buff(a, "skb")
+	if err := a.done(); err != nil {
+		return err
+	}
+	if err := o.st.HeaderRelease(b); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%s: nohdr\n", o.BuffName(b.ID))
+	return nil
+}
+
+func (o *OpScript) send(a *args, key string) skb.SendID {
+	n := a.name(key, true)
+	if a.err != nil {
+		return 0
+	}
+	id, ok := o.sends[n]
+	if !ok {
+		id = o.st.OpenSend()
+		o.sends[n] = id
+		o.sendNames = append(o.sendNames, n)
+	}
+	return id
+}
+
+func cmdSend(o *OpScript, a *args, out *strings.Builder) error {
+	id := o.send(a, "send")
+	buf := o.buffer(a, "buf")
+	off := a.num("off", 0, false, 0, maxSendBytes)
+	length := a.num("len", -1, false, 1, maxSendBytes)
+	_, onto := a.lookup("skb")
+	var b *skb.Buff
+	var newName string
+	if onto {
+		b = o.buff(a, "skb")
+	} else {
+		newName = o.newName(a, "as")
+	}
+	closeIt := a.flag("close", false)
+	if err := a.done(); err != nil {
+		return err
+	}
+	size := len(buf.pages) * skb.PageSize
+	if length < 0 {
+		length = size - off
+	}
+	if length <= 0 || off+length > size {
+		return a.d.Errorf("send: bytes [%d,%d) are outside buffer %s of %d bytes", off, off+length, buf.name, size)
+	}
+	if o.st.Ledger().Closed(id) {
+		return a.d.Errorf("send: %s is already closed", o.SendName(id))
+	}
+	if !onto {
+		// do_tcp_sendpages / tcp_sendmsg_locked: sk_stream_alloc_skb (a fast
+		// clone with no linear payload room) and skb_entail, which releases
+		// the header.
+		b = o.st.Alloc(tcpHeadroom, 0, true)
+		o.bind(newName, b)
+		if err := o.st.HeaderRelease(b); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "%s: new skb, shinfo s%d, queued (skb_entail)\n", newName, b.Shinfo().ID)
+	}
+	done := 0
+	for done < length {
+		pos := off + done
+		p := buf.pages[pos/skb.PageSize]
+		po := pos % skb.PageSize
+		chunk := min(skb.PageSize-po, length-done)
+		if err := o.st.AppendPage(b, id, p, po, chunk); err != nil {
+			fmt.Fprintf(out, "%s: %d of %d bytes onto %s\n", o.SendName(id), done, length, o.BuffName(b.ID))
+			if err := outcome(err, out, o.SendName(id)); err != nil {
+				return err
+			}
+			break
+		}
+		done += chunk
+	}
+	if done == length {
+		fmt.Fprintf(out, "%s: %s%s onto %s: len %d, %d frags\n", o.SendName(id), buf.name, fmtRange(int64(off), int64(off+length)),
+			o.BuffName(b.ID), b.Len(), b.Shinfo().NumFrags())
+	}
+	if closeIt {
+		return o.closeSend(id, out)
+	}
+	return nil
+}
+
+func (o *OpScript) closeSend(id skb.SendID, out *strings.Builder) error {
+	if err := o.st.CloseSend(id); err != nil {
+		return fmt.Errorf("%s is already closed", o.SendName(id))
+	}
+	fmt.Fprintf(out, "%s closed: %d live frag references\n", o.SendName(id), o.st.Ledger().Refs(id))
+	return nil
+}
+
+func cmdClose(o *OpScript, a *args, out *strings.Builder) error {
+	n := a.name("send", true)
+	if err := a.done(); err != nil {
+		return err
+	}
+	id, ok := o.sends[n]
+	if !ok {
+		return a.d.Errorf("close: unknown send %s", n)
+	}
+	return o.closeSend(id, out)
+}
+
+func cmdClone(o *OpScript, a *args, out *strings.Builder) error {
+	b := o.buff(a, "skb")
+	name := o.newName(a, "as")
+	if err := a.done(); err != nil {
+		return err
+	}
+	n, err := o.st.Clone(b)
+	if err != nil {
+		return err
+	}
+	o.bind(name, n)
+	kind := "regular skb"
+	if n.Fclone() == skb.FcloneClone {
+		kind = "fast clone"
+	}
+	fmt.Fprintf(out, "%s: clone of %s (%s)\n", name, o.BuffName(b.ID), kind)
+	return nil
+}
+
+func cmdGet(o *OpScript, a *args, out *strings.Builder) error {
+	b := o.buff(a, "skb")
+	if err := a.done(); err != nil {
+		return err
+	}
+	o.st.Get(b)
+	fmt.Fprintf(out, "%s: users %d\n", o.BuffName(b.ID), b.Users())
+	return nil
+}
+
+func cmdCopy(o *OpScript, a *args, out *strings.Builder) error {
+	b := o.buff(a, "skb")
+	name := o.newName(a, "as")
+	if err := a.done(); err != nil {
+		return err
+	}
+	n := o.st.Copy(b)
+	o.bind(name, n)
+	fmt.Fprintf(out, "%s: private linear copy of %s, %d bytes, shinfo s%d\n", name, o.BuffName(b.ID), n.Len(), n.Shinfo().ID)
+	return nil
+}
+
+func cmdPskbCopy(o *OpScript, a *args, out *strings.Builder) error {
+	b := o.buff(a, "skb")
+	name := o.newName(a, "as")
+	if err := a.done(); err != nil {
+		return err
+	}
+	n, err := o.st.PskbCopy(b)
+	if err != nil {
+		return err
+	}
+	o.bind(name, n)
+	fmt.Fprintf(out, "%s: private head, %d frags shared with %s, shinfo s%d\n", name, n.Shinfo().NumFrags(), o.BuffName(b.ID), n.Shinfo().ID)
+	return nil
+}
+
+func cmdExpandHead(o *OpScript, a *args, out *strings.Builder) error {
+	b := o.buff(a, "skb")
+	head := a.num("head", 0, false, 0, 1<<16)
+	tail := a.num("tail", 0, false, 0, 1<<20)
+	if err := a.done(); err != nil {
+		return err
+	}
+	old := b.Shinfo().ID
+	if err := o.st.ExpandHead(b, head, tail); err != nil {
+		return err
+	}
+	if b.Shinfo().ID == old {
+		fmt.Fprintf(out, "%s: new head, shinfo s%d moved with it\n", o.BuffName(b.ID), old)
+	} else {
+		fmt.Fprintf(out, "%s: new private head, shinfo s%d (was s%d)\n", o.BuffName(b.ID), b.Shinfo().ID, old)
+	}
+	return nil
+}
+
+// shape is a one-line summary of an skb's layout.
+func (o *OpScript) shape(b *skb.Buff) string {
+	return fmt.Sprintf("%s: len %d, headlen %d, %d frags, shinfo s%d", o.BuffName(b.ID), b.Len(), b.HeadLen(), b.Shinfo().NumFrags(), b.Shinfo().ID)
+}
+
+func cmdPullTail(o *OpScript, a *args, out *strings.Builder) error {
+	b := o.buff(a, "skb")
+	n := a.num("len", 0, true, 1, maxSendBytes)
+	if err := a.done(); err != nil {
+		return err
+	}
+	if err := o.st.PullTail(b, n); err != nil {
+		return err
+	}
+	out.WriteString(o.shape(b) + "\n")
+	return nil
+}
+
+func cmdTrim(o *OpScript, a *args, out *strings.Builder) error {
+	b := o.buff(a, "skb")
+	n := a.num("len", 0, true, 0, maxSendBytes)
+	if err := a.done(); err != nil {
+		return err
+	}
+	if err := o.st.Trim(b, n); err != nil {
+		return err
+	}
+	out.WriteString(o.shape(b) + "\n")
+	return nil
+}
+
+func cmdTrimHead(o *OpScript, a *args, out *strings.Builder) error {
+	b := o.buff(a, "skb")
+	n := a.num("len", 0, true, 1, maxSendBytes)
+	if err := a.done(); err != nil {
+		return err
+	}
+	if err := o.st.TrimHead(b, n); err != nil {
+		return err
+	}
+	out.WriteString(o.shape(b) + "\n")
+	return nil
+}
+
+func cmdSplit(o *OpScript, a *args, out *strings.Builder) error {
+	b := o.buff(a, "skb")
+	at := a.num("at", 0, true, 1, maxSendBytes)
+	name := o.newName(a, "as")
+	if err := a.done(); err != nil {
+		return err
+	}
+	n, err := o.st.Split(b, at)
+	if err != nil {
+		return err
+	}
+	o.bind(name, n)
+	out.WriteString(o.shape(b) + "\n" + o.shape(n) + "\n")
+	return nil
+}
+
+func cmdShift(o *OpScript, a *args, out *strings.Builder) error {
+	to := o.buff(a, "to")
+	from := o.buff(a, "from")
+	n := a.num("len", 0, true, 1, maxSendBytes)
+	if err := a.done(); err != nil {
+		return err
+	}
+	moved, err := o.st.Shift(to, from, n)
+	if err := outcome(err, out, "shift"); err != nil {
+		return err
+	}
+	if err == nil {
+		fmt.Fprintf(out, "shifted %d bytes\n%s\n%s\n", moved, o.shape(to), o.shape(from))
+	}
+	return nil
+}
+
+func cmdSegment(o *OpScript, a *args, out *strings.Builder) error {
+	b := o.buff(a, "skb")
+	mss := a.num("mss", 0, true, 1, 1<<16)
+	prefix := a.name("as", true)
+	sg := a.flag("sg", true)
+	if err := a.done(); err != nil {
+		return err
+	}
+	count := (b.Len() + mss - 1) / mss
+	if count > maxSegments {
+		return a.d.Errorf("segment: %d segments exceed the limit of %d", count, maxSegments)
+	}
+	for i := 1; i <= count; i++ {
+		if o.used[fmt.Sprintf("%s%d", prefix, i)] {
+			return a.d.Errorf("segment: name %s%d is already used", prefix, i)
+		}
+	}
+	segs, err := o.st.Segment(b, mss, sg)
+	if err != nil {
+		return err
+	}
+	for i, s := range segs {
+		o.bind(fmt.Sprintf("%s%d", prefix, i+1), s)
+		out.WriteString(o.shape(s) + "\n")
+	}
+	return nil
+}
+
+func cmdCoalesce(o *OpScript, a *args, out *strings.Builder) error {
+	to := o.buff(a, "to")
+	from := o.buff(a, "from")
+	if err := a.done(); err != nil {
+		return err
+	}
+	fname := o.BuffName(from.ID)
+	cloned := from.Cloned()
+	copied, err := o.st.TryCoalesce(to, from)
+	if err := outcome(err, out, "coalesce"); err != nil {
+		return err
+	}
+	if err == nil {
+		how := "frags moved"
+		switch {
+		case copied:
+			how = "bytes copied"
+		case cloned:
+			how = "frags referenced"
+		}
+		fmt.Fprintf(out, "%s coalesced into %s (%s), %s freed\n%s\n", fname, o.BuffName(to.ID), how, fname, o.shape(to))
+		o.forget()
+	}
+	return nil
+}
+
+func cmdCollapse(o *OpScript, a *args, out *strings.Builder) error {
+	b := o.buff(a, "skb")
+	next := o.buff(a, "next")
+	mss := a.num("mss", 0, false, 0, 1<<16)
+	if err := a.done(); err != nil {
+		return err
+	}
+	nname := o.BuffName(next.ID)
+	err := o.st.CollapseRetrans(b, next, mss)
+	if err := outcome(err, out, "collapse"); err != nil {
+		return err
+	}
+	if err == nil {
+		fmt.Fprintf(out, "%s collapsed into %s, %s freed\n%s\n", nname, o.BuffName(b.ID), nname, o.shape(b))
+		o.forget()
+	}
+	return nil
+}
+
+func cmdLinearize(o *OpScript, a *args, out *strings.Builder) error {
+	b := o.buff(a, "skb")
+	if err := a.done(); err != nil {
+		return err
+	}
+	if err := o.st.Linearize(b); err != nil {
+		return err
+	}
+	out.WriteString(o.shape(b) + "\n")
+	return nil
+}
+
+func cmdCopyUbufs(o *OpScript, a *args, out *strings.Builder) error {
+	b := o.buff(a, "skb")
+	if err := a.done(); err != nil {
+		return err
+	}
+	err := o.st.CopyUbufs(b)
+	if err := outcome(err, out, "copy-ubufs"); err != nil {
+		return err
+	}
+	if err == nil {
+		out.WriteString(o.shape(b) + "\n")
+	}
+	return nil
+}
+
+func cmdZerocopy(o *OpScript, a *args, out *strings.Builder) error {
+	b := o.buff(a, "skb")
+	orphan := a.flag("orphan", false)
+	if err := a.done(); err != nil {
+		return err
+	}
+	err := o.st.SetZerocopy(b, nil, orphan)
+	if err := outcome(err, out, "zerocopy"); err != nil {
+		return err
+	}
+	if err == nil {
+		fmt.Fprintf(out, "%s: s%d zerocopy, %s\n", o.BuffName(b.ID), b.Shinfo().ID, fmtFlags(b.Shinfo().Flags))
+	}
+	return nil
+}
+
+func cmdFree(o *OpScript, a *args, out *strings.Builder) error {
+	b := o.buff(a, "skb")
+	if err := a.done(); err != nil {
+		return err
+	}
+	o.st.Free(b)
+	if b.Freed() {
+		fmt.Fprintf(out, "%s freed\n", o.BuffName(b.ID))
+		o.forget()
+	} else {
+		fmt.Fprintf(out, "%s: users %d\n", o.BuffName(b.ID), b.Users())
+	}
+	return nil
+}
+
+func cmdReuse(o *OpScript, a *args, out *strings.Builder) error {
+	buf := o.buffer(a, "buf")
+	if err := a.done(); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "buffer %s rewritten:", buf.name)
+	for _, p := range buf.pages {
+		o.st.Rewrite(p)
+		fmt.Fprintf(out, " p%d gen %d", p.ID, p.Gen())
+	}
+	out.WriteString("\n")
+	return nil
+}
+
+func cmdTransmit(o *OpScript, a *args, out *strings.Builder) error {
+	b := o.buff(a, "skb")
+	if err := a.done(); err != nil {
+		return err
+	}
+	rep := o.st.Transmit(b)
+	fmt.Fprintf(out, "%s: %d bytes on the wire:", o.BuffName(b.ID), rep.Bytes)
+	for _, r := range rep.Runs {
+		out.WriteString(" " + o.fmtRun(r))
+	}
+	out.WriteString("\n")
+	for _, c := range rep.Corrupt {
+		if c.Copy {
+			fmt.Fprintf(out, "WIRE CORRUPTION: %s%s from a copy taken after the page was rewritten\n",
+				o.SendName(c.Send), fmtRange(c.Off, c.Off+int64(c.Len)))
+			continue
+		}
+		fmt.Fprintf(out, "WIRE CORRUPTION: %s%s read from p%d at gen %d, sent at gen %d\n",
+			o.SendName(c.Send), fmtRange(c.Off, c.Off+int64(c.Len)), c.Page, c.Now, c.Gen)
+	}
+	return nil
+}

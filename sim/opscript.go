@@ -1,0 +1,174 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/zcsim/zcsim/skb"
+)
+
+// Limits bound what one op-level script may create.
+const (
+	maxBufferPages = 4096 // pages in one buffer
+	maxSendBytes   = 1 << 26
+	maxSegments    = 4096
+)
+
+// OpScript interprets op-level scripts: each directive runs one operation
+// of the skb model and returns, deterministically, the reference changes it
+// caused. Check runs after every directive; a violated invariant is a model
+// bug and panics.
+type OpScript struct {
+	st        *skb.Stack
+	obs       []skb.Observer
+	skbs      map[string]*skb.Buff
+	skbNames  map[skb.BuffID]string
+	used      map[string]bool
+	bufs      map[string]*appBuffer
+	sends     map[string]skb.SendID
+	sendNames []string // by SendID
+}
+
+// appBuffer is an application buffer: pages the application owns and sends
+// from.
+type appBuffer struct {
+	name  string
+	pages []*skb.Page
+}
+
+// NewOpScript returns an interpreter; the observers are added to the stack
+// that the script's "kernel" directive creates.
+func NewOpScript(observers ...skb.Observer) *OpScript {
+	return &OpScript{
+		obs:       observers,
+		skbs:      map[string]*skb.Buff{},
+		skbNames:  map[skb.BuffID]string{},
+		used:      map[string]bool{},
+		bufs:      map[string]*appBuffer{},
+		sends:     map[string]skb.SendID{},
+		sendNames: []string{""},
+	}
+}
+
+// Stack is the model the script drives (nil before "kernel").
+func (o *OpScript) Stack() *skb.Stack { return o.st }
+
+// BuffName implements skb.Namer with the script's skb names.
+func (o *OpScript) BuffName(id skb.BuffID) string {
+	if n, ok := o.skbNames[id]; ok {
+		return n
+	}
+	return fmt.Sprintf("b%d", id)
+}
+
+// SendName implements skb.Namer with the script's send names.
+func (o *OpScript) SendName(id skb.SendID) string {
+	if int(id) < len(o.sendNames) && id > 0 {
+		return o.sendNames[id]
+	}
+	return fmt.Sprintf("c%d", id)
+}
+
+// Exec runs one directive and returns its output. An error means the
+// directive is wrong (unknown command, bad argument, failed precondition)
+// and carries its position.
+func (o *OpScript) Exec(d *Directive) (string, error) {
+	cmd, ok := opCommands[d.Cmd]
+	if !ok {
+		return "", d.Errorf("unknown command %q", d.Cmd)
+	}
+	if o.st == nil && d.Cmd != "kernel" {
+		return "", d.Errorf("%s: no kernel yet: a script starts with 'kernel version=2.6.26|6.18'", d.Cmd)
+	}
+	a := newArgs(d)
+	var out strings.Builder
+	err := cmd(o, a, &out)
+	if err == nil {
+		err = a.err
+	}
+	if err != nil {
+		if !strings.HasPrefix(err.Error(), d.Pos()+":") {
+			err = d.Errorf("%s: %w", d.Cmd, err)
+		}
+		if o.st != nil {
+			o.st.TakeTrace()
+		}
+		return "", err
+	}
+	for _, e := range o.st.TakeTrace() {
+		out.WriteString("  " + e.Format(o) + "\n")
+	}
+	if cerr := o.st.Check(); cerr != nil {
+		panic(&skb.ModelBug{Msg: fmt.Sprintf("%s: after %s: %v", d.Pos(), d.Cmd, cerr)})
+	}
+	return out.String(), nil
+}
+
+// outcome turns the model's refusals (ErrRefused, ErrFragsFull,
+// ErrNotInKernel) into printed results; other errors stay errors.
+func outcome(err error, out *strings.Builder, what string) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, skb.ErrRefused) || errors.Is(err, skb.ErrFragsFull) || errors.Is(err, skb.ErrNotInKernel) {
+		fmt.Fprintf(out, "%s: %v\n", what, strings.TrimPrefix(err.Error(), "skb: "))
+		return nil
+	}
+	return err
+}
+
+// buff returns the live skb named by key.
+func (o *OpScript) buff(a *args, key string) *skb.Buff {
+	n := a.name(key, true)
+	if a.err != nil {
+		return nil
+	}
+	b, ok := o.skbs[n]
+	if !ok {
+		if o.used[n] {
+			a.fail("%s: skb %s was freed", a.d.Cmd, n)
+		} else {
+			a.fail("%s: unknown skb %s", a.d.Cmd, n)
+		}
+		return nil
+	}
+	return b
+}
+
+// newName returns the name given by key for a new object, unused so far.
+func (o *OpScript) newName(a *args, key string) string {
+	n := a.name(key, true)
+	if a.err == nil && o.used[n] {
+		a.fail("%s: name %s is already used", a.d.Cmd, n)
+	}
+	return n
+}
+
+func (o *OpScript) bind(name string, b *skb.Buff) {
+	o.used[name] = true
+	o.skbs[name] = b
+	o.skbNames[b.ID] = name
+}
+
+// forget drops the names of skbs the model has freed.
+func (o *OpScript) forget() {
+	for n, b := range o.skbs {
+		if b.Freed() {
+			delete(o.skbs, n)
+		}
+	}
+}
+
+// buffer returns the application buffer named by key.
+func (o *OpScript) buffer(a *args, key string) *appBuffer {
+	n := a.name(key, true)
+	if a.err != nil {
+		return nil
+	}
+	b, ok := o.bufs[n]
+	if !ok {
+		a.fail("%s: unknown buffer %s", a.d.Cmd, n)
+	}
+	return b
+}

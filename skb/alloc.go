@@ -1,0 +1,74 @@
+package skb
+
+import "fmt"
+
+// Alloc allocates an skb with headroom bytes of headroom and size bytes of
+// linear tailroom: __alloc_skb, or alloc_skb_fclone when fclone is true (as
+// 2.6.26 sk_stream_alloc_skb and 6.18 tcp_stream_alloc_skb do for every TCP
+// data skb). The new shared info has dataref 1; users is 1; no page
+// references are taken (kernel-semantics §B1).
+func (s *Stack) Alloc(headroom, size int, fclone bool) *Buff {
+	s.op++
+	return s.alloc(int32(headroom), int32(size), fclone, "__alloc_skb")
+}
+
+func (s *Stack) alloc(headroom, size int32, fclone bool, site Site) *Buff {
+	b := s.newBuff(s.newShinfo(site))
+	b.headroom, b.tailroom = headroom, size
+	if fclone {
+		b.fclone = FcloneOrig
+		b.pair = &fclonePair{ref: 1}
+	}
+	return b
+}
+
+// HeaderRelease marks b payload-only (nohdr) and adds it to dataref's high
+// half: 2.6.26 skb_header_release adds 1<<16 (and BUG()s on an skb that is
+// already nohdr); 6.18 __skb_header_release sets dataref to 1+1<<16,
+// assuming the skb is not cloned. TCP calls it on every skb it queues.
+// Precondition: b is not nohdr (2.6.26) / not cloned (6.18).
+func (s *Stack) HeaderRelease(b *Buff) error {
+	s.mustLive(b, "HeaderRelease")
+	if b.nohdr {
+		return fmt.Errorf("%w: b%d is already nohdr", ErrState, b.ID)
+	}
+	if !s.kernel.Old() && b.Cloned() {
+		return fmt.Errorf("%w: __skb_header_release assumes an uncloned skb", ErrCloned)
+	}
+	s.op++
+	b.nohdr = true
+	if s.kernel.Old() {
+		s.setDataref(b.sh, b.sh.dataref+1<<DatarefShift, "skb_header_release")
+		return nil
+	}
+	s.setDataref(b.sh, 1+1<<DatarefShift, "__skb_header_release")
+	return nil
+}
+
+// Get is skb_get: another holder of the sk_buff struct (users++), which
+// makes it skb_shared.
+func (s *Stack) Get(b *Buff) {
+	s.mustLive(b, "skb_get")
+	s.op++
+	b.users++
+}
+
+// Free is kfree_skb / consume_skb: users drops; at zero the skb's data
+// reference is released (skb_release_data: pages are put only when the last
+// skb sharing the shared info goes) and its memory freed (kfree_skbmem, with
+// the fast-clone bookkeeping of kernel-semantics §A6, §B18).
+func (s *Stack) Free(b *Buff) {
+	s.mustLive(b, "kfree_skb")
+	s.op++
+	s.free(b)
+}
+
+func (s *Stack) free(b *Buff) {
+	s.mustLive(b, "kfree_skb")
+	b.users--
+	if b.users > 0 {
+		return
+	}
+	s.releaseData(b, "skb_release_data")
+	s.freeMem(b)
+}
