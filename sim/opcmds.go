@@ -221,8 +221,8 @@ func cmdSend(o *OpScript, a *args, out *strings.Builder) error {
 		done += chunk
 	}
 	if done == length {
-		fmt.Fprintf(out, "%s: %s%s onto %s: len %d, %d frags\n", o.SendName(id), buf.name, fmtRange(int64(off), int64(off+length)),
-			o.BuffName(b.ID), b.Len(), b.Shinfo().NumFrags())
+		fmt.Fprintf(out, "%s: %s%s onto %s: len %d, %s\n", o.SendName(id), buf.name, fmtRange(int64(off), int64(off+length)),
+			o.BuffName(b.ID), b.Len(), nfrags(b.Shinfo().NumFrags()))
 	}
 	if closeIt {
 		return o.closeSend(id, out)
@@ -302,7 +302,7 @@ func cmdPskbCopy(o *OpScript, a *args, out *strings.Builder) error {
 		return err
 	}
 	o.bind(name, n)
-	fmt.Fprintf(out, "%s: private head, %d frags shared with %s, shinfo s%d\n", name, n.Shinfo().NumFrags(), o.BuffName(b.ID), n.Shinfo().ID)
+	fmt.Fprintf(out, "%s: private head, %s shared with %s, shinfo s%d\n", name, nfrags(n.Shinfo().NumFrags()), o.BuffName(b.ID), n.Shinfo().ID)
 	return nil
 }
 
@@ -327,7 +327,7 @@ func cmdExpandHead(o *OpScript, a *args, out *strings.Builder) error {
 
 // shape is a one-line summary of an skb's layout.
 func (o *OpScript) shape(b *skb.Buff) string {
-	return fmt.Sprintf("%s: len %d, headlen %d, %d frags, shinfo s%d", o.BuffName(b.ID), b.Len(), b.HeadLen(), b.Shinfo().NumFrags(), b.Shinfo().ID)
+	return fmt.Sprintf("%s: len %d, headlen %d, %s, shinfo s%d", o.BuffName(b.ID), b.Len(), b.HeadLen(), nfrags(b.Shinfo().NumFrags()), b.Shinfo().ID)
 }
 
 func cmdPullTail(o *OpScript, a *args, out *strings.Builder) error {

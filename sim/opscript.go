@@ -3,6 +3,8 @@ package sim
 import (
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/zcsim/zcsim/skb"
@@ -83,13 +85,17 @@ func (o *OpScript) Exec(d *Directive) (string, error) {
 	}
 	a := newArgs(d)
 	var out strings.Builder
-	err := cmd(o, a, &out)
+	var out0 strings.Builder
+	err := cmd(o, a, &out0)
+	if o.st != nil {
+		out.WriteString(o.rename(out0.String()))
+	}
 	if err == nil {
 		err = a.err
 	}
 	if err != nil {
 		if !strings.HasPrefix(err.Error(), d.Pos()+":") {
-			err = d.Errorf("%s: %w", d.Cmd, err)
+			err = d.Errorf("%s: %s", d.Cmd, o.rename(strings.TrimPrefix(err.Error(), "skb: ")))
 		}
 		if o.st != nil {
 			o.st.TakeTrace()
@@ -112,10 +118,24 @@ func outcome(err error, out *strings.Builder, what string) error {
 		return nil
 	}
 	if errors.Is(err, skb.ErrRefused) || errors.Is(err, skb.ErrFragsFull) || errors.Is(err, skb.ErrNotInKernel) {
-		fmt.Fprintf(out, "%s: %v\n", what, strings.TrimPrefix(err.Error(), "skb: "))
+		fmt.Fprintf(out, "%s: %s\n", what, strings.TrimPrefix(err.Error(), "skb: "))
 		return nil
 	}
 	return err
+}
+
+var buffIDRe = regexp.MustCompile(`\bb([0-9]+)\b`)
+
+// rename replaces the model's skb identifiers (b7) in a message with the
+// script's names.
+func (o *OpScript) rename(msg string) string {
+	return buffIDRe.ReplaceAllStringFunc(msg, func(m string) string {
+		id, err := strconv.Atoi(m[1:])
+		if err != nil {
+			return m
+		}
+		return o.BuffName(skb.BuffID(id))
+	})
 }
 
 // buff returns the live skb named by key.

@@ -68,7 +68,7 @@ func (o *OpScript) show(out *strings.Builder) {
 		out.WriteString("\n")
 	}
 	for _, sh := range o.st.Shinfos() {
-		fmt.Fprintf(out, "shinfo s%d: dataref %s, %d frags", sh.ID, skb.FormatDataref(sh.Dataref()), sh.NumFrags())
+		fmt.Fprintf(out, "shinfo s%d: dataref %s, %s", sh.ID, skb.FormatDataref(sh.Dataref()), nfrags(sh.NumFrags()))
 		if sh.Flags != 0 {
 			out.WriteString(", " + fmtFlags(sh.Flags))
 		}
@@ -82,12 +82,20 @@ func (o *OpScript) show(out *strings.Builder) {
 			out.WriteString("\n")
 		}
 	}
+	quiet := 0
 	for _, p := range o.st.Pages() {
+		if p.User() && p.Refs() == 1 && p.Extern() == 1 && p.Gen() == 0 {
+			quiet++ // held only by its owner, never rewritten
+			continue
+		}
 		fmt.Fprintf(out, "page p%d: refs %d (extern %d, mapped %d) gen %d", p.ID, p.Refs(), p.Extern(), p.Mapped(), p.Gen())
 		if !p.User() {
 			out.WriteString(" kernel")
 		}
 		out.WriteString("\n")
+	}
+	if quiet > 0 {
+		fmt.Fprintf(out, "(%d more pages held only by their owner)\n", quiet)
 	}
 	l := o.st.Ledger()
 	for id := 1; id <= l.NumSends(); id++ {
@@ -109,4 +117,12 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// nfrags renders a frag count: "1 frag", "2 frags".
+func nfrags(n int) string {
+	if n == 1 {
+		return "1 frag"
+	}
+	return fmt.Sprintf("%d frags", n)
 }

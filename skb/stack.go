@@ -350,7 +350,8 @@ func (s *Stack) zcopyClear(sh *SharedInfo, success bool, site Site) {
 	for _, o := range s.observers {
 		o.ZerocopyClear(ShinfoEvent{Shinfo: sh, Success: success, Site: site})
 	}
-	sh.Flags &^= ZerocopyEnable | DontOrphan | PureZerocopy
+	// SKBFL_ALL_ZEROCOPY: ZEROCOPY_FRAG (ENABLE|SHARED_FRAG), PURE, DONT_ORPHAN.
+	sh.Flags &^= ZerocopyEnable | SharedFrag | DontOrphan | PureZerocopy
 	sh.DestructorArg = nil
 	s.record(Event{Kind: EvZcopyClear, Site: site, Shinfo: sh.ID, OK: success})
 }

@@ -75,7 +75,7 @@ func (e Event) Format(n Namer) string {
 	case EvShinfoNew:
 		return fmt.Sprintf("Snew s%d dataref %s%s", e.Shinfo, FormatDataref(e.Dataref), site)
 	case EvShinfoDup:
-		how := "frags of"
+		how := "from"
 		if e.OK {
 			how = "bitwise copy of"
 		}
