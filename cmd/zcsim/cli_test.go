@@ -1,0 +1,112 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/zcsim/zcsim"
+)
+
+func runCLI(args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// TestRunDefault: `zcsim run` prints the built-in lifecycle script with
+// fresh outputs, and those outputs are exactly the ones committed in the
+// file (so the golden test of testdata/ops/lifecycle.txt covers it too).
+func TestRunDefault(t *testing.T) {
+	code, out, errOut := runCLI("run")
+	require.Equal(t, 0, code, errOut)
+	assert.Empty(t, errOut)
+	assert.Equal(t, zcsim.DefaultOpScript, out)
+	assert.Contains(t, out, "T(c1): last frag reference gone")
+}
+
+// TestDeterminism: every script run twice gives byte-identical output.
+func TestDeterminism(t *testing.T) {
+	files, err := filepath.Glob("../../testdata/ops/*.txt")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, f := range files {
+		c1, out1, _ := runCLI("run", f)
+		c2, out2, _ := runCLI("run", f)
+		require.Equal(t, 0, c1, f)
+		require.Equal(t, 0, c2, f)
+		require.Equal(t, out1, out2, f)
+		src, err := os.ReadFile(f)
+		require.NoError(t, err)
+		require.Equal(t, string(src), out1, "%s: zcsim run output equals the golden file", f)
+	}
+}
+
+// TestBadInput: every kind of bad script stops with one line
+// "file:line: what is wrong" on stderr, nothing on stdout, and status 2.
+func TestBadInput(t *testing.T) {
+	const k = "kernel version=2.6.26\n\nbuffer name=A pages=2\n\nsend send=c1 buf=A as=a\n\n"
+	cases := []struct {
+		name, script, want string
+	}{
+		{"unknown command", k + "frobnicate skb=a\n", "x.txt:7: unknown command \"frobnicate\""},
+		{"missing argument", k + "clone skb=a\n", "x.txt:7: clone: missing argument as="},
+		{"invalid number", "kernel version=6.18\n\nbuffer name=A pages=lots\n", "x.txt:3: buffer: pages=\"lots\" is not a whole number"},
+		{"number out of range", "kernel version=6.18\n\nbuffer name=A pages=0\n", "x.txt:3: buffer: pages=0 out of range [1, 4096]"},
+		{"unknown argument", k + "alloc as=b colour=red\n", "x.txt:7: alloc: unknown argument \"colour\""},
+		{"bad flag value", k + "alloc as=b fclone=maybe\n", "x.txt:7: alloc: fclone=\"maybe\" is not true or false"},
+		{"unknown skb", k + "free skb=zz\n", "x.txt:7: free: unknown skb zz"},
+		{"freed skb", k + "free skb=a\n\nclone skb=a as=b\n", "x.txt:9: clone: skb a was freed"},
+		{"name reused", k + "alloc as=a\n", "x.txt:7: alloc: name a is already used"},
+		{"expand-head on a shared skb", k + "get skb=a\n\nexpand-head skb=a\n", "x.txt:9: expand-head: skb is shared (users > 1): pskb_expand_head on a with users 2"},
+		{"split of a cloned skb", k + "clone skb=a as=t\n\nsplit skb=a at=10 as=b\n", "x.txt:9: split: skb is cloned: skb_split on a (tcp_fragment unclones first)"},
+		{"pull beyond paged data", k + "pull-tail skb=a len=9000\n", "x.txt:7: pull-tail: length out of range: pull 9000 of 8192 paged bytes"},
+		{"send outside the buffer", k + "send send=c1 buf=A off=8000 len=500 skb=a\n", "x.txt:7: send: bytes [8000,8500) are outside buffer A of 8192 bytes"},
+		{"unknown buffer", k + "reuse buf=B\n", "x.txt:7: reuse: unknown buffer B"},
+		{"no kernel", "buffer name=A pages=1\n", "x.txt:1: buffer: no kernel yet: a script starts with 'kernel version=2.6.26|6.18'"},
+		{"bad kernel", "kernel version=5.4\n", "x.txt:1: kernel: version=\"5.4\": want 2.6.26 or 6.18"},
+		{"kernel twice", "kernel version=6.18\n\nkernel version=6.18\n", "x.txt:3: kernel: given twice"},
+		{"text after a command", "kernel version=6.18\nbuffer name=A pages=1\n", "x.txt:2: sim: script: expected '----' or a blank line after the command, got \"buffer name=A pages=1\""},
+		{"separator without command", "----\n", "x.txt:1: sim: script: '----' without a command"},
+		{"no commands", "# only a comment\n", "x.txt:1: sim: script: no commands"},
+		{"bad name", k + "alloc as=a/b\n", "x.txt:7: alloc: as=\"a/b\" is not a name (letters, digits, _ - .)"},
+		{"close twice", k + "close send=c1\n\nclose send=c1\n", "x.txt:9: close: c1 is already closed"},
+	}
+	dir := t.TempDir()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := filepath.Join(dir, "x.txt")
+			require.NoError(t, os.WriteFile(f, []byte(tc.script), 0o644))
+			code, out, errOut := runCLI("run", f)
+			assert.Equal(t, 2, code)
+			assert.Empty(t, out, "no partial result")
+			assert.Equal(t, strings.ReplaceAll(tc.want, "x.txt", f)+"\n", errOut)
+		})
+	}
+}
+
+func TestUsage(t *testing.T) {
+	code, _, errOut := runCLI()
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "usage: zcsim")
+	code, _, errOut = runCLI("fly")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, `zcsim: unknown command "fly"`)
+	code, _, errOut = runCLI("run", "a", "b")
+	assert.Equal(t, 2, code)
+	assert.Equal(t, "zcsim: run: one FILE at most, got 2\n", errOut)
+	code, _, errOut = runCLI("run", filepath.Join(t.TempDir(), "missing.txt"))
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "zcsim: run: open ")
+	code, _, errOut = runCLI("run", "-bogus")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "flag provided but not defined: -bogus")
+	code, out, _ := runCLI("help")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, out, "run [FILE]")
+}
