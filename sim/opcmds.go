@@ -76,6 +76,9 @@ func cmdBuffer(o *OpScript, a *args, out *strings.Builder) error {
 	if _, dup := o.bufs[name]; dup {
 		return a.d.Errorf("buffer: buffer %s already exists", name)
 	}
+	if o.pages+n > maxScriptPages {
+		return a.d.Errorf("buffer: %d pages in all would exceed the limit of %d", o.pages+n, maxScriptPages)
+	}
 	if len(shares) > n {
 		return a.d.Errorf("buffer: %d shared pages in a buffer of %d", len(shares), n)
 	}
@@ -112,6 +115,7 @@ func cmdBuffer(o *OpScript, a *args, out *strings.Builder) error {
 		notes[i] = strings.TrimPrefix(notes[i]+", mapped", ", ")
 	}
 	o.bufs[name] = b
+	o.pages += n
 	fmt.Fprintf(out, "buffer %s:", name)
 	for i, p := range b.pages {
 		fmt.Fprintf(out, " p%d", p.ID)
@@ -330,44 +334,29 @@ func (o *OpScript) shape(b *skb.Buff) string {
 	return fmt.Sprintf("%s: len %d, headlen %d, %s, shinfo s%d", o.BuffName(b.ID), b.Len(), b.HeadLen(), nfrags(b.Shinfo().NumFrags()), b.Shinfo().ID)
 }
 
-func cmdPullTail(o *OpScript, a *args, out *strings.Builder) error {
-	b := o.buff(a, "skb")
-	n := a.num("len", 0, true, 1, maxSendBytes)
-	if err := a.done(); err != nil {
-		return err
+// lengthCmd builds the commands that apply one length-taking operation to
+// an skb (pull-tail, trim, trim-head) and print its new shape; lo is the
+// smallest len= accepted.
+func lengthCmd(lo int, op func(s *skb.Stack, b *skb.Buff, n int) error) opCommand {
+	return func(o *OpScript, a *args, out *strings.Builder) error {
+		b := o.buff(a, "skb")
+		n := a.num("len", 0, true, lo, maxSendBytes)
+		if err := a.done(); err != nil {
+			return err
+		}
+		if err := op(o.st, b, n); err != nil {
+			return err
+		}
+		out.WriteString(o.shape(b) + "\n")
+		return nil
 	}
-	if err := o.st.PullTail(b, n); err != nil {
-		return err
-	}
-	out.WriteString(o.shape(b) + "\n")
-	return nil
 }
 
-func cmdTrim(o *OpScript, a *args, out *strings.Builder) error {
-	b := o.buff(a, "skb")
-	n := a.num("len", 0, true, 0, maxSendBytes)
-	if err := a.done(); err != nil {
-		return err
-	}
-	if err := o.st.Trim(b, n); err != nil {
-		return err
-	}
-	out.WriteString(o.shape(b) + "\n")
-	return nil
-}
-
-func cmdTrimHead(o *OpScript, a *args, out *strings.Builder) error {
-	b := o.buff(a, "skb")
-	n := a.num("len", 0, true, 1, maxSendBytes)
-	if err := a.done(); err != nil {
-		return err
-	}
-	if err := o.st.TrimHead(b, n); err != nil {
-		return err
-	}
-	out.WriteString(o.shape(b) + "\n")
-	return nil
-}
+var (
+	cmdPullTail = lengthCmd(1, (*skb.Stack).PullTail)
+	cmdTrim     = lengthCmd(0, (*skb.Stack).Trim)
+	cmdTrimHead = lengthCmd(1, (*skb.Stack).TrimHead)
+)
 
 func cmdSplit(o *OpScript, a *args, out *strings.Builder) error {
 	b := o.buff(a, "skb")

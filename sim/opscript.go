@@ -12,7 +12,8 @@ import (
 
 // Limits bound what one op-level script may create.
 const (
-	maxBufferPages = 4096 // pages in one buffer
+	maxBufferPages = 4096    // pages in one buffer
+	maxScriptPages = 1 << 16 // pages in all buffers of a script
 	maxSendBytes   = 1 << 26
 	maxSegments    = 4096
 )
@@ -30,6 +31,7 @@ type OpScript struct {
 	bufs      map[string]*appBuffer
 	sends     map[string]skb.SendID
 	sendNames []string // by SendID
+	pages     int      // pages in all buffers so far
 }
 
 // appBuffer is an application buffer: pages the application owns and sends

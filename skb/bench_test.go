@@ -69,15 +69,7 @@ func BenchmarkMixed(b *testing.B) {
 // BenchmarkRefPath is the bare reference path: one page get and one put
 // through the Stack (ledger, one observer, no trace). It must not allocate.
 func BenchmarkRefPath(b *testing.B) {
-	obs := &counter{}
-	s := NewStack(Linux618, obs)
-	p := s.NewUserPage()
-	c := s.OpenSend()
-	a := s.Alloc(0, 0, false)
-	if err := s.AppendPage(a, c, p, 0, PageSize); err != nil {
-		b.Fatal(err)
-	}
-	sh := a.sh
+	s, sh := refPathStack(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		s.fragGet(sh, 0, "bench")
@@ -88,19 +80,25 @@ func BenchmarkRefPath(b *testing.B) {
 
 // TestRefPathDoesNotAllocate pins the benchmark's promise as a test.
 func TestRefPathDoesNotAllocate(t *testing.T) {
-	obs := &counter{}
-	s := NewStack(Linux618, obs)
-	p := s.NewUserPage()
-	c := s.OpenSend()
-	a := s.Alloc(0, 0, false)
-	if err := s.AppendPage(a, c, p, 0, PageSize); err != nil {
-		t.Fatal(err)
-	}
+	s, sh := refPathStack(t)
 	allocs := testing.AllocsPerRun(1000, func() {
-		s.fragGet(a.sh, 0, "test")
-		s.fragPut(a.sh, 0, "test")
+		s.fragGet(sh, 0, "test")
+		s.fragPut(sh, 0, "test")
 	})
 	if allocs != 0 {
 		t.Fatalf("reference path allocates %.1f times per get/put", allocs)
 	}
+}
+
+// refPathStack is a stack with one counting observer and one frag whose
+// reference the reference-path measurements take and drop.
+func refPathStack(tb testing.TB) (*Stack, *SharedInfo) {
+	s := NewStack(Linux618, &counter{})
+	p := s.NewUserPage()
+	c := s.OpenSend()
+	a := s.Alloc(0, 0, false)
+	if err := s.AppendPage(a, c, p, 0, PageSize); err != nil {
+		tb.Fatal(err)
+	}
+	return s, a.sh
 }

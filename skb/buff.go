@@ -85,8 +85,15 @@ func (b *Buff) HeadLen() int { return int(b.len - b.dataLen) }
 // Headroom is skb_headroom in bytes.
 func (b *Buff) Headroom() int { return int(b.headroom) }
 
-// Tailroom is skb_tailroom in bytes.
-func (b *Buff) Tailroom() int { return int(b.tailroom) }
+// Tailroom is skb_tailroom in bytes: the room after the linear data, or 0
+// when the skb has paged data (bytes appended to the linear area would
+// then precede the frags).
+func (b *Buff) Tailroom() int {
+	if b.dataLen > 0 {
+		return 0
+	}
+	return int(b.tailroom)
+}
 
 // ClonedBit is the raw skb->cloned bit.
 func (b *Buff) ClonedBit() bool { return b.cloned }

@@ -5,7 +5,7 @@ import "fmt"
 // TryCoalesce is skb_try_coalesce(to, from) followed by the caller's
 // kfree_skb_partial(from) (6.18; 2.6.26 has no skb_try_coalesce and reports
 // ErrNotInKernel). It refuses when to is cloned; copies from's bytes into
-// to's tailroom when they fit; otherwise refuses for zerocopy skbs, for a
+// to's tailroom when they fit (skb_tailroom: only a linear to has any); otherwise refuses for zerocopy skbs, for a
 // from with linear data (a kmalloc'ed head cannot be stolen: the model has
 // no head_frag skbs) and when the frags would exceed MAX_SKB_FRAGS, and
 // else appends from's frags to to: moved (Pt, from keeps none) when from is
@@ -26,7 +26,7 @@ func (s *Stack) TryCoalesce(to, from *Buff) (copied bool, err error) {
 		return false, fmt.Errorf("%w: b%d is cloned", ErrRefused, to.ID)
 	}
 	const site = "skb_try_coalesce"
-	if from.len <= to.tailroom {
+	if int(from.len) <= to.Tailroom() {
 		s.op++
 		to.lin = append(append([]Run(nil), to.lin...), s.copyBytes(from, 0, from.len)...)
 		to.tailroom -= from.len

@@ -30,7 +30,7 @@ func (s *Stack) CollapseRetrans(b, next *Buff, mss int) error {
 		if b.sh.nrFrags != 0 || next.sh.nrFrags != 0 {
 			return fmt.Errorf("%w: 2.6.26 collapses linear skbs only", ErrRefused)
 		}
-		if next.len > b.tailroom {
+		if int(next.len) > b.Tailroom() {
 			return fmt.Errorf("%w: %d bytes, %d of tailroom", ErrRefused, next.len, b.tailroom)
 		}
 		s.op++

@@ -218,7 +218,8 @@ func TestExpandHead(t *testing.T) {
 			assert.Equal(t, "p1=2 p2=2", f.refs())
 			assert.False(t, a.Nohdr())
 			assert.Equal(t, 160, a.Headroom())
-			assert.Equal(t, 64, a.Tailroom())
+			assert.Equal(t, int32(64), a.tailroom, "end - tail")
+			assert.Equal(t, 0, a.Tailroom(), "skb_tailroom of a nonlinear skb")
 			f.check()
 		})
 	})
@@ -519,6 +520,15 @@ func TestTryCoalesce(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "merge coalesce b3->b1 ok=true\nget p3 s1[2] skb_try_coalesce", f.hooks(), "a cloned source's frags gain a reference")
 	assert.Equal(t, "p1=2 p2=2 p3=3", f.refs())
+	f.check()
+
+	// skb_tailroom is 0 for a nonlinear skb: no copy onto a's frags.
+	big := f.s.Alloc(0, 1<<16, false)
+	require.NoError(t, f.s.AppendPage(big, f.c, f.pages[0], 0, 10))
+	small := f.queued(1)
+	copied, err = f.s.TryCoalesce(big, small)
+	require.NoError(t, err)
+	assert.False(t, copied, "frags are appended after frags, never copied ahead of them")
 	f.check()
 
 	f.rec.refuse[MergeCoalesce] = true

@@ -182,7 +182,9 @@ func (s *Stack) fragPut(sh *SharedInfo, i int, site Site) {
 }
 
 // fragInstallNew writes a frag on a freshly allocated kernel page into slot
-// i of sh; the allocation's reference becomes the frag's.
+// i of sh; the allocation's reference becomes the frag's. No get_page
+// happens, so observers are not called (the page is the kernel's, no
+// application tagged it); the trace records EvPageAlloc.
 func (s *Stack) fragInstallNew(sh *SharedInfo, i int, f Frag, site Site) {
 	sh.frags[i] = f
 	s.ledgerAdd(&sh.frags[i])
