@@ -26,7 +26,9 @@ func (s *Stack) alloc(headroom, size int32, fclone bool, site Site) *Buff {
 // half: 2.6.26 skb_header_release adds 1<<16 (and BUG()s on an skb that is
 // already nohdr); 6.18 __skb_header_release sets dataref to 1+1<<16,
 // assuming the skb is not cloned. TCP calls it on every skb it queues.
-// Precondition: b is not nohdr (2.6.26) / not cloned (6.18).
+// Preconditions: b is not already nohdr (2.6.26 BUG()s; 6.18 would rewrite
+// the same value, and the model refuses it there too); in 6.18 b is not
+// cloned.
 func (s *Stack) HeaderRelease(b *Buff) error {
 	s.mustLive(b, "HeaderRelease")
 	if b.nohdr {
