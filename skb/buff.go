@@ -15,6 +15,7 @@ const (
 	FcloneClone
 )
 
+// String names the state as the trace prints it ("orig", "clone", "none").
 func (f FcloneState) String() string {
 	switch f {
 	case FcloneOrig:

@@ -55,6 +55,7 @@ const (
 	MergeCollapse
 )
 
+// String names the merge kind as the trace prints it ("shift").
 func (k MergeKind) String() string {
 	switch k {
 	case MergeAppend:
@@ -114,11 +115,26 @@ type Observer interface {
 // to implement only the hooks a design needs.
 type NopObserver struct{}
 
-func (NopObserver) PageGet(RefEvent)          {}
-func (NopObserver) PagePut(RefEvent)          {}
-func (NopObserver) ShinfoNew(ShinfoEvent)     {}
-func (NopObserver) ShinfoDup(ShinfoEvent)     {}
+// PageGet does nothing.
+func (NopObserver) PageGet(RefEvent) {}
+
+// PagePut does nothing.
+func (NopObserver) PagePut(RefEvent) {}
+
+// ShinfoNew does nothing.
+func (NopObserver) ShinfoNew(ShinfoEvent) {}
+
+// ShinfoDup does nothing.
+func (NopObserver) ShinfoDup(ShinfoEvent) {}
+
+// ShinfoRelease does nothing.
 func (NopObserver) ShinfoRelease(ShinfoEvent) {}
-func (NopObserver) FragMove(MoveEvent)        {}
-func (NopObserver) Merge(MergeEvent) bool     { return true }
+
+// FragMove does nothing.
+func (NopObserver) FragMove(MoveEvent) {}
+
+// Merge allows every merge.
+func (NopObserver) Merge(MergeEvent) bool { return true }
+
+// ZerocopyClear does nothing.
 func (NopObserver) ZerocopyClear(ShinfoEvent) {}
