@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/zcsim/zcsim/skb"
 )
 
 var rewrite = flag.Bool("rewrite", false, "rewrite golden scripts under ../testdata with fresh outputs")
@@ -62,4 +64,11 @@ func firstDiff(want, got string) string {
 		}
 	}
 	return "(no differing line)"
+}
+
+// TestErrorsWrap: a failed precondition keeps the model's error value.
+func TestErrorsWrap(t *testing.T) {
+	_, _, err := RunOps("x.txt", "kernel version=6.18\n\nalloc as=a\n\nget skb=a\n\nexpand-head skb=a\n")
+	require.ErrorIs(t, err, skb.ErrShared)
+	require.EqualError(t, err, "x.txt:7: expand-head: skb is shared (users > 1): pskb_expand_head on a with users 2")
 }

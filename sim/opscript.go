@@ -86,24 +86,22 @@ func (o *OpScript) Exec(d *Directive) (string, error) {
 		return "", d.Errorf("%s: no kernel yet: a script starts with 'kernel version=2.6.26|6.18'", d.Cmd)
 	}
 	a := newArgs(d)
-	var out strings.Builder
-	var out0 strings.Builder
-	err := cmd(o, a, &out0)
-	if o.st != nil {
-		out.WriteString(o.rename(out0.String()))
-	}
+	var raw strings.Builder
+	err := cmd(o, a, &raw)
 	if err == nil {
 		err = a.err
 	}
 	if err != nil {
 		if !strings.HasPrefix(err.Error(), d.Pos()+":") {
-			err = d.Errorf("%s: %s", d.Cmd, o.rename(strings.TrimPrefix(err.Error(), "skb: ")))
+			err = d.Errorf("%s: %w", d.Cmd, &modelError{err: err, msg: o.rename(strings.TrimPrefix(err.Error(), "skb: "))})
 		}
 		if o.st != nil {
 			o.st.TakeTrace()
 		}
 		return "", err
 	}
+	var out strings.Builder
+	out.WriteString(o.rename(raw.String()))
 	for _, e := range o.st.TakeTrace() {
 		out.WriteString("  " + e.Format(o) + "\n")
 	}
@@ -125,6 +123,16 @@ func outcome(err error, out *strings.Builder, what string) error {
 	}
 	return err
 }
+
+// modelError is a model error reworded with the script's names; it still
+// unwraps to the model's error value.
+type modelError struct {
+	err error
+	msg string
+}
+
+func (e *modelError) Error() string { return e.msg }
+func (e *modelError) Unwrap() error { return e.err }
 
 var buffIDRe = regexp.MustCompile(`\bb([0-9]+)\b`)
 
