@@ -40,7 +40,7 @@ func (s *Stack) AppendPage(b *Buff, id SendID, p *Page, off, size int) error {
 	sh := b.sh
 	n := int(sh.nrFrags)
 	coalesce := n > 0 && sh.frags[n-1].Page == p && sh.frags[n-1].End() == int32(off) &&
-		(s.kernel.Old() || !sh.Zerocopy())
+		sh.frags[n-1].Tag == st.tag && (s.kernel.Old() || !sh.Zerocopy())
 	if !coalesce && n == s.kernel.MaxFrags() {
 		return fmt.Errorf("%w: b%d has %d frags", ErrFragsFull, b.ID, n)
 	}
@@ -57,7 +57,7 @@ func (s *Stack) AppendPage(b *Buff, id SendID, p *Page, off, size int) error {
 		last := &sh.frags[n-1]
 		s.reshapeFrag(sh, n-1, 0, last.Size, []Run{r}, site)
 	} else {
-		sh.frags[n] = Frag{Page: p, Off: int32(off), Size: int32(size), prov: makeProv([]Run{r})}
+		sh.frags[n] = Frag{Page: p, Off: int32(off), Size: int32(size), Tag: st.tag, prov: makeProv([]Run{r})}
 		sh.nrFrags++
 		s.fragGet(sh, n, site)
 	}

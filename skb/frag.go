@@ -112,6 +112,11 @@ type Frag struct {
 	Page *Page
 	Off  int32
 	Size int32
+	// Tag is the per-frag design slot (a frag destructor, Ian Campbell's
+	// series): it is copied with the frag by every operation that copies,
+	// splits or segments frags, and contiguous bytes coalesce into a frag
+	// only when the tags match.
+	Tag  any
 	prov prov
 }
 

@@ -13,6 +13,7 @@ type Instant struct {
 type sendState struct {
 	refs   int32
 	bytes  int64 // bytes appended so far: the next byte's offset in the send
+	tag    any   // Frag.Tag of the send's new frags (SetSendTag)
 	closed bool
 	done   bool
 	at     Instant
@@ -51,6 +52,16 @@ func (s *Stack) OpenSend() SendID {
 	}
 	s.ledger.sends = append(s.ledger.sends, sendState{})
 	return SendID(len(s.ledger.sends) - 1)
+}
+
+// SetSendTag sets the design slot (Frag.Tag) that frags created by send
+// id's appends carry: the application attaching a frag destructor through
+// the send API.
+func (s *Stack) SetSendTag(id SendID, tag any) {
+	if !s.ledger.valid(id) {
+		panic(modelBug("tag of unknown send c%d", id))
+	}
+	s.ledger.sends[id].tag = tag
 }
 
 // CloseSend records that the application has queued all of send id. If no

@@ -10,7 +10,9 @@ type RefEvent struct {
 	Page   *Page
 	Shinfo *SharedInfo
 	Slot   int
-	Site   Site
+	// Tag is the frag's design slot (Frag.Tag).
+	Tag  any
+	Site Site
 }
 
 // ShinfoEvent is a shared info created, duplicated or released, or its

@@ -55,7 +55,7 @@ func (s *Stack) Segment(b *Buff, mss int, sg bool) ([]*Buff, error) {
 			if lo < hi {
 				k := int(sh.nrFrags)
 				s.scratch = cutRuns(s.scratch[:0], f.prov.runs(), lo-pos, hi-pos)
-				sh.frags[k] = Frag{Page: f.Page, Off: f.Off + lo - pos, Size: hi - lo, prov: makeProv(s.scratch)}
+				sh.frags[k] = Frag{Page: f.Page, Off: f.Off + lo - pos, Size: hi - lo, Tag: f.Tag, prov: makeProv(s.scratch)}
 				sh.nrFrags++
 				n.dataLen += hi - lo
 				s.fragGet(sh, k, site)

@@ -51,7 +51,7 @@ func (s *Stack) shift(tgt, b *Buff, shiftlen int32, kind MergeKind) (int32, erro
 	to := tgt.sh.nrFrags
 	ff := &b.sh.frags[0]
 	merge := int32(-1)
-	if to > 0 && tgt.sh.frags[to-1].Page == ff.Page && tgt.sh.frags[to-1].End() == ff.Off {
+	if to > 0 && tgt.sh.frags[to-1].Page == ff.Page && tgt.sh.frags[to-1].End() == ff.Off && tgt.sh.frags[to-1].Tag == ff.Tag {
 		merge = to - 1
 		todo -= ff.Size
 		if todo < 0 {

@@ -153,7 +153,7 @@ func (s *Stack) fragGet(sh *SharedInfo, i int, site Site) {
 	p.refs++
 	s.ledgerAdd(f)
 	for _, o := range s.observers {
-		o.PageGet(RefEvent{Page: p, Shinfo: sh, Slot: i, Site: site})
+		o.PageGet(RefEvent{Page: p, Shinfo: sh, Slot: i, Tag: f.Tag, Site: site})
 	}
 	s.record(Event{Kind: EvPageGet, Site: site, Page: p.ID, Refs: p.refs, Shinfo: sh.ID, Slot: int16(i)})
 }
@@ -172,7 +172,7 @@ func (s *Stack) fragPut(sh *SharedInfo, i int, site Site) {
 	}
 	s.ledgerDrop(f, site)
 	for _, o := range s.observers {
-		o.PagePut(RefEvent{Page: p, Shinfo: sh, Slot: i, Site: site})
+		o.PagePut(RefEvent{Page: p, Shinfo: sh, Slot: i, Tag: f.Tag, Site: site})
 	}
 	s.record(Event{Kind: EvPagePut, Site: site, Page: p.ID, Refs: p.refs, Shinfo: sh.ID, Slot: int16(i)})
 	s.flushTruth(site)

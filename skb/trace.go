@@ -65,8 +65,14 @@ func (e Event) Format(n Namer) string {
 	case EvPageGet:
 		return fmt.Sprintf("P+ p%d refs %d->%d s%d[%d]%s", e.Page, e.Refs-1, e.Refs, e.Shinfo, e.Slot, site)
 	case EvPagePut:
+		if e.Shinfo == 0 {
+			return fmt.Sprintf("P- p%d refs %d->%d socket page cache%s", e.Page, e.Refs+1, e.Refs, site)
+		}
 		return fmt.Sprintf("P- p%d refs %d->%d s%d[%d]%s", e.Page, e.Refs+1, e.Refs, e.Shinfo, e.Slot, site)
 	case EvPageAlloc:
+		if e.Shinfo == 0 {
+			return fmt.Sprintf("Palloc p%d refs 1 socket page cache%s", e.Page, site)
+		}
 		return fmt.Sprintf("Palloc p%d refs 1 s%d[%d]%s", e.Page, e.Shinfo, e.Slot, site)
 	case EvPageFree:
 		return fmt.Sprintf("Pfree p%d%s", e.Page, site)
