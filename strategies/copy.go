@@ -33,4 +33,4 @@ func (d *copyDesign) Submit(_ skb.SendID, _ []*skb.Page, bytes int) {
 func (d *copyDesign) Queued(c skb.SendID) { d.env.Notify(c, false) }
 
 func (d *copyDesign) SendTag(skb.SendID) any { return nil }
-func (d *copyDesign) Copies() bool          { return true }
+func (d *copyDesign) Copies() bool           { return true }

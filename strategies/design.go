@@ -127,8 +127,8 @@ type meter struct {
 	c     Costs
 }
 
-func (m *meter) hook()          { m.c.HookCalls++; m.c.Ticks += m.model.Hook }
-func (m *meter) lookup()        { m.c.Lookups++; m.c.Ticks += m.model.Lookup }
+func (m *meter) hook()   { m.c.HookCalls++; m.c.Ticks += m.model.Hook }
+func (m *meter) lookup() { m.c.Lookups++; m.c.Ticks += m.model.Lookup }
 func (m *meter) copyPages(n int64) {
 	m.c.PageCopies += n
 	m.c.Ticks += n * m.model.CopyPage

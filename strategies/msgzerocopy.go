@@ -148,4 +148,4 @@ func (d *msgZerocopy) put(u *ubufInfo) {
 }
 
 func (d *msgZerocopy) SendTag(skb.SendID) any { return nil }
-func (d *msgZerocopy) Copies() bool          { return false }
+func (d *msgZerocopy) Copies() bool           { return false }

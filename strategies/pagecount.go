@@ -85,4 +85,4 @@ func (d *pageCounter) drop(cmd *pageCmd) {
 }
 
 func (d *pageCounter) SendTag(skb.SendID) any { return nil }
-func (d *pageCounter) Copies() bool          { return false }
+func (d *pageCounter) Copies() bool           { return false }

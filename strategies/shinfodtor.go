@@ -116,4 +116,4 @@ func (d *shinfoDtor) complete(cmd *dtorCmd) {
 }
 
 func (d *shinfoDtor) SendTag(skb.SendID) any { return nil }
-func (d *shinfoDtor) Copies() bool          { return false }
+func (d *shinfoDtor) Copies() bool           { return false }

@@ -126,4 +126,4 @@ func (d *token) finish() {
 }
 
 func (d *token) SendTag(skb.SendID) any { return nil }
-func (d *token) Copies() bool          { return false }
+func (d *token) Copies() bool           { return false }
