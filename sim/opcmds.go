@@ -2,10 +2,12 @@ package sim
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/zcsim/zcsim/skb"
+	"github.com/zcsim/zcsim/strategies"
 )
 
 // opCommand runs one op-level command, writing its summary to out (the
@@ -44,6 +46,9 @@ func init() {
 		"reuse":          cmdReuse,         // reuse buf=A
 		"transmit":       cmdTransmit,      // transmit skb=a
 		"show":           cmdShow,          // show
+		"check":          cmdCheck,         // check
+		"errqueue":       cmdErrQueue,      // errqueue
+		"costs":          cmdCosts,         // costs
 	}
 }
 
@@ -61,6 +66,11 @@ func cmdKernel(o *OpScript, a *args, out *strings.Builder) error {
 	}
 	o.st = skb.NewStack(k, o.obs...)
 	o.st.SetTracing(true)
+	if o.entry != nil {
+		o.chk = NewChecker(o.st, o)
+		o.design = o.entry.New(strategies.Env{Kernel: k, Notify: o.chk.Notify, Model: strategies.DefaultCosts})
+		o.st.AddObserver(o.design)
+	}
 	fmt.Fprintf(out, "kernel %s: MAX_SKB_FRAGS %d\n", k, k.MaxFrags())
 	return nil
 }
@@ -209,13 +219,28 @@ func cmdSend(o *OpScript, a *args, out *strings.Builder) error {
 		}
 		fmt.Fprintf(out, "%s: new skb, shinfo s%d, queued (skb_entail)\n", newName, b.Shinfo().ID)
 	}
+	for _, p := range buf.pages[off/skb.PageSize : (off+length+skb.PageSize-1)/skb.PageSize] {
+		if !slices.Contains(o.onPage[p.ID], id) {
+			o.onPage[p.ID] = append(o.onPage[p.ID], id)
+		}
+	}
+	if o.design != nil {
+		o.design.Submit(id, buf.pages[off/skb.PageSize:(off+length+skb.PageSize-1)/skb.PageSize], length)
+		o.st.SetSendTag(id, o.design.SendTag(id))
+	}
 	done := 0
 	for done < length {
 		pos := off + done
 		p := buf.pages[pos/skb.PageSize]
 		po := pos % skb.PageSize
 		chunk := min(skb.PageSize-po, length-done)
-		if err := o.st.AppendPage(b, id, p, po, chunk); err != nil {
+		var err error
+		if o.design != nil && o.design.Copies() {
+			chunk, err = o.st.AppendCopy(b, &o.pf, id, p, po, chunk)
+		} else {
+			err = o.st.AppendPage(b, id, p, po, chunk)
+		}
+		if err != nil {
 			fmt.Fprintf(out, "%s: %d of %d bytes onto %s\n", o.SendName(id), done, length, o.BuffName(b.ID))
 			if err := outcome(err, out, o.SendName(id)); err != nil {
 				return err
@@ -237,6 +262,9 @@ func cmdSend(o *OpScript, a *args, out *strings.Builder) error {
 func (o *OpScript) closeSend(id skb.SendID, out *strings.Builder) error {
 	if err := o.st.CloseSend(id); err != nil {
 		return fmt.Errorf("%s is already closed", o.SendName(id))
+	}
+	if o.design != nil {
+		o.design.Queued(id)
 	}
 	fmt.Fprintf(out, "%s closed: %d live frag references\n", o.SendName(id), o.st.Ledger().Refs(id))
 	return nil
@@ -522,18 +550,53 @@ func cmdFree(o *OpScript, a *args, out *strings.Builder) error {
 	return nil
 }
 
+// cmdReuse is the application rewriting a buffer. Under a design it
+// rewrites a page only once the design has signalled every send that used
+// it (the application's policy: reuse the moment it is told it may) and
+// keeps the others; force rewrites every page regardless.
 func cmdReuse(o *OpScript, a *args, out *strings.Builder) error {
 	buf := o.buffer(a, "buf")
+	force := a.flag("force", false)
 	if err := a.done(); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "buffer %s rewritten:", buf.name)
+	fmt.Fprintf(out, "buffer %s", buf.name)
+	var kept []string
+	rewritten := 0
 	for _, p := range buf.pages {
+		if wait := o.unsignalled(p); wait != "" && !force {
+			kept = append(kept, fmt.Sprintf("p%d (%s not signalled)", p.ID, wait))
+			continue
+		}
 		o.st.Rewrite(p)
+		if rewritten == 0 {
+			out.WriteString(" rewritten:")
+		}
+		rewritten++
 		fmt.Fprintf(out, " p%d gen %d", p.ID, p.Gen())
+	}
+	if len(kept) > 0 {
+		if rewritten > 0 {
+			out.WriteString(";")
+		}
+		out.WriteString(" kept: " + strings.Join(kept, ", "))
 	}
 	out.WriteString("\n")
 	return nil
+}
+
+// unsignalled names a send that used page p and that the design has not
+// signalled, or returns "" (always "" without a design).
+func (o *OpScript) unsignalled(p *skb.Page) string {
+	if o.chk == nil {
+		return ""
+	}
+	for _, id := range o.onPage[p.ID] {
+		if o.chk.Signals(id) == 0 {
+			return o.SendName(id)
+		}
+	}
+	return ""
 }
 
 func cmdTransmit(o *OpScript, a *args, out *strings.Builder) error {
@@ -541,12 +604,20 @@ func cmdTransmit(o *OpScript, a *args, out *strings.Builder) error {
 	if err := a.done(); err != nil {
 		return err
 	}
-	rep := o.st.Transmit(b)
+	var rep skb.TxReport
+	if o.chk != nil {
+		rep = o.chk.Transmit(b)
+	} else {
+		rep = o.st.Transmit(b)
+	}
 	fmt.Fprintf(out, "%s: %d bytes on the wire:", o.BuffName(b.ID), rep.Bytes)
 	for _, r := range rep.Runs {
 		out.WriteString(" " + o.fmtRun(r))
 	}
 	out.WriteString("\n")
+	if o.chk != nil {
+		return nil // the checker reports corruption as P4 violations
+	}
 	for _, c := range rep.Corrupt {
 		if c.Copy {
 			fmt.Fprintf(out, "WIRE CORRUPTION: %s%s from a copy taken after the page was rewritten\n",
@@ -556,5 +627,62 @@ func cmdTransmit(o *OpScript, a *args, out *strings.Builder) error {
 		fmt.Fprintf(out, "WIRE CORRUPTION: %s%s read from p%d at gen %d, sent at gen %d\n",
 			o.SendName(c.Send), fmtRange(c.Off, c.Off+int64(c.Len)), c.Page, c.Now, c.Gen)
 	}
+	return nil
+}
+
+// cmdCheck runs the end-of-run property check (P3) once no skb is left.
+func cmdCheck(o *OpScript, a *args, out *strings.Builder) error {
+	if err := a.done(); err != nil {
+		return err
+	}
+	if o.chk == nil {
+		return a.d.Errorf("check: no design to check (add 'design NAME' after 'kernel')")
+	}
+	if !o.chk.Quiesce() {
+		fmt.Fprintf(out, "not quiescent: %d skbs left\n", len(o.st.Buffs()))
+		return nil
+	}
+	fmt.Fprintf(out, "quiescent; %d violations in all\n", len(o.chk.Violations()))
+	return nil
+}
+
+// queuer is a design with a MSG_ZEROCOPY error queue.
+type queuer interface{ Queue() *strategies.ErrQueue }
+
+// cmdErrQueue reads the socket error queue (recvmsg MSG_ERRQUEUE) of a
+// design that has one.
+func cmdErrQueue(o *OpScript, a *args, out *strings.Builder) error {
+	if err := a.done(); err != nil {
+		return err
+	}
+	q, ok := o.design.(queuer)
+	if !ok {
+		out.WriteString("no error queue\n")
+		return nil
+	}
+	ns := q.Queue().Read()
+	if len(ns) == 0 {
+		out.WriteString("error queue empty\n")
+		return nil
+	}
+	out.WriteString("error queue:")
+	for _, n := range ns {
+		out.WriteString(" " + n.String())
+	}
+	out.WriteString("\n")
+	return nil
+}
+
+// cmdCosts prints what the design has cost so far.
+func cmdCosts(o *OpScript, a *args, out *strings.Builder) error {
+	if err := a.done(); err != nil {
+		return err
+	}
+	if o.design == nil {
+		return a.d.Errorf("costs: no design (add 'design NAME' after 'kernel')")
+	}
+	c := o.design.Costs()
+	fmt.Fprintf(out, "costs: %d ticks, %d hook calls, %d lookups, %d page copies, %d objects allocated (peak %d live)\n",
+		c.Ticks, c.HookCalls, c.Lookups, c.PageCopies, c.Allocs, c.PeakObjects)
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/zcsim/zcsim/skb"
+	"github.com/zcsim/zcsim/strategies"
 )
 
 // Limits bound what one op-level script may create.
@@ -32,6 +33,14 @@ type OpScript struct {
 	sends     map[string]skb.SendID
 	sendNames []string // by SendID
 	pages     int      // pages in all buffers so far
+	onPage    map[skb.PageID][]skb.SendID
+
+	// With a design: the design observing the stack, the checker holding
+	// its signals against the ground truth, the socket's copy page.
+	entry  *strategies.Entry
+	design strategies.Design
+	chk    *Checker
+	pf     skb.PageFrag
 }
 
 // appBuffer is an application buffer: pages the application owns and sends
@@ -44,7 +53,13 @@ type appBuffer struct {
 // NewOpScript returns an interpreter; the observers are added to the stack
 // that the script's "kernel" directive creates.
 func NewOpScript(observers ...skb.Observer) *OpScript {
+	return newLane(nil, observers)
+}
+
+// newLane returns an interpreter running design e (nil: no design).
+func newLane(e *strategies.Entry, observers []skb.Observer) *OpScript {
 	return &OpScript{
+		entry:     e,
 		obs:       observers,
 		skbs:      map[string]*skb.Buff{},
 		skbNames:  map[skb.BuffID]string{},
@@ -52,6 +67,7 @@ func NewOpScript(observers ...skb.Observer) *OpScript {
 		bufs:      map[string]*appBuffer{},
 		sends:     map[string]skb.SendID{},
 		sendNames: []string{""},
+		onPage:    map[skb.PageID][]skb.SendID{},
 	}
 }
 
@@ -104,6 +120,11 @@ func (o *OpScript) Exec(d *Directive) (string, error) {
 	out.WriteString(o.rename(raw.String()))
 	for _, e := range o.st.TakeTrace() {
 		out.WriteString("  " + e.Format(o) + "\n")
+	}
+	if o.chk != nil {
+		for _, line := range o.chk.TakeEvents() {
+			out.WriteString("  " + line + "\n")
+		}
 	}
 	if cerr := o.st.Check(); cerr != nil {
 		panic(&skb.ModelBug{Msg: fmt.Sprintf("%s: after %s: %v", d.Pos(), d.Cmd, cerr)})

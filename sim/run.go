@@ -17,14 +17,14 @@ func RunOps(file, src string, observers ...skb.Observer) (string, []*Directive, 
 	if err != nil {
 		return "", nil, err
 	}
-	o := NewOpScript(observers...)
+	l := newLanes(observers)
 	outputs := map[*Directive]string{}
 	ds := sc.Directives()
 	if len(ds) == 0 {
 		return "", nil, fmt.Errorf("%s:1: %w: no commands", file, ErrScript)
 	}
 	for _, d := range ds {
-		out, err := o.Exec(d)
+		out, err := l.exec(d)
 		if err != nil {
 			return "", nil, err
 		}

@@ -149,3 +149,6 @@ func (d *msgZerocopy) put(u *ubufInfo) {
 
 func (d *msgZerocopy) SendTag(skb.SendID) any { return nil }
 func (d *msgZerocopy) Copies() bool           { return false }
+
+// Queue is the socket error queue the notifications are read from.
+func (d *msgZerocopy) Queue() *ErrQueue { return &d.ErrQueue }

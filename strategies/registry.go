@@ -22,6 +22,7 @@ var registry = map[string]Entry{
 	"token":                      {tokenInfo, newToken},
 	"frag-destructor":            {fragDtorInfo, newFragDtor},
 	"msg-zerocopy":               {msgZerocopyInfo, newMsgZerocopy},
+	"last-put":                   {lastPutInfo, newLastPut},
 }
 
 // Names returns the registered design names, sorted.

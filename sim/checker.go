@@ -1,0 +1,221 @@
+package sim
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/zcsim/zcsim/skb"
+	"github.com/zcsim/zcsim/strategies"
+)
+
+// Violation is one breach of P1-P4 by a design.
+type Violation struct {
+	Send     skb.SendID
+	Property strategies.Property
+	Op       uint64   // the model operation at which it was seen
+	Detail   string   // what happened
+	Holders  []string // skbs still holding the send's bytes, by name
+}
+
+// Signal is one completion a design signalled.
+type Signal struct {
+	Send   skb.SendID
+	At     skb.Instant
+	Copied bool
+	// Latency is At.Op - T(send).Op, or -1 when T had not been reached.
+	Latency int64
+}
+
+// Checker holds a design's signals against the ground truth of one Stack
+// and reports every violation of P1-P4 (DESIGN.md §3). The CLI's explore,
+// the scripts and the tests all use it.
+type Checker struct {
+	st         *skb.Stack
+	names      skb.Namer
+	count      []int // signals per send, by SendID
+	signals    []Signal
+	pending    int // signals[pending:] are not yet held against T
+	violations []Violation
+	// since marks what TakeEvents has returned already.
+	sinceSig, sinceViol int
+}
+
+// NewChecker checks signals against st; names, if not nil, names skbs and
+// sends in details.
+func NewChecker(st *skb.Stack, names skb.Namer) *Checker {
+	if names == nil {
+		names = defaultNames{}
+	}
+	return &Checker{st: st, names: names}
+}
+
+type defaultNames struct{}
+
+func (defaultNames) BuffName(id skb.BuffID) string { return fmt.Sprintf("b%d", id) }
+func (defaultNames) SendName(id skb.SendID) string { return fmt.Sprintf("c%d", id) }
+
+// Notify is the strategies.Notify to give the design. The signal is held
+// against T(id) by Settle, once the operation during which it came is over:
+// ground truth is kept at operation granularity, so a signal raised during
+// the operation that reaches T is on time.
+func (c *Checker) Notify(id skb.SendID, copied bool) {
+	for int(id) >= len(c.count) {
+		c.count = append(c.count, 0)
+	}
+	c.count[id]++
+	now := skb.Instant{Op: c.st.Op(), Time: c.st.Now()}
+	c.signals = append(c.signals, Signal{Send: id, At: now, Copied: copied, Latency: -1})
+	if c.count[id] > 1 {
+		c.add(Violation{Send: id, Property: strategies.P1, Op: now.Op,
+			Detail: fmt.Sprintf("%s signalled %d times", c.names.SendName(id), c.count[id])})
+	}
+}
+
+// Settle holds the signals raised since the last call against the ground
+// truth (P2). Call it after every operation; the other methods call it too.
+func (c *Checker) Settle() {
+	l := c.st.Ledger()
+	for i := c.pending; i < len(c.signals); i++ {
+		sig := &c.signals[i]
+		if t, ok := l.Truth(sig.Send); ok && t.Op <= sig.At.Op {
+			sig.Latency = int64(sig.At.Op - t.Op)
+			continue
+		}
+		name := c.names.SendName(sig.Send)
+		why := plural(l.Refs(sig.Send), "frag reference") + " to its bytes remain"
+		if !l.Closed(sig.Send) {
+			why = "the application has not queued all of it"
+		}
+		c.add(Violation{Send: sig.Send, Property: strategies.P2, Op: sig.At.Op,
+			Detail: fmt.Sprintf("%s signalled before T(%s): %s", name, name, why), Holders: c.holders(sig.Send)})
+	}
+	c.pending = len(c.signals)
+}
+
+// plural renders "1 frag reference", "2 frag references".
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+func (c *Checker) add(v Violation) { c.violations = append(c.violations, v) }
+
+// holders names the live skbs whose frags hold bytes of send id.
+func (c *Checker) holders(id skb.SendID) []string {
+	var out []string
+	var runs []skb.Run
+	for _, b := range c.st.Buffs() {
+		sh := b.Shinfo()
+		held := false
+		for i := 0; i < sh.NumFrags() && !held; i++ {
+			f := sh.Frag(i)
+			runs = f.Provenance(runs[:0])
+			for _, r := range runs {
+				if r.Send == id && r.Snap == skb.Live {
+					held = true
+				}
+			}
+		}
+		if held {
+			out = append(out, c.names.BuffName(b.ID))
+		}
+	}
+	return out
+}
+
+// Transmit reads b on the wire and reports wire corruption (P4).
+func (c *Checker) Transmit(b *skb.Buff) skb.TxReport {
+	rep := c.st.Transmit(b)
+	for _, x := range rep.Corrupt {
+		what := fmt.Sprintf("read from p%d at gen %d, sent at gen %d", x.Page, x.Now, x.Gen)
+		if x.Copy {
+			what = "from a copy taken after the page was rewritten"
+		}
+		c.add(Violation{Send: x.Send, Property: strategies.P4, Op: c.st.Op(),
+			Detail: fmt.Sprintf("%s bytes [%d,%d) on the wire %s", c.names.SendName(x.Send), x.Off, x.Off+int64(x.Len), what)})
+	}
+	return rep
+}
+
+// Quiesce checks P3 once no skb is left: every closed send must have been
+// signalled. It returns false (and checks nothing) if skbs remain.
+func (c *Checker) Quiesce() bool {
+	c.Settle()
+	if len(c.st.Buffs()) > 0 {
+		return false
+	}
+	l := c.st.Ledger()
+	for id := 1; id <= l.NumSends(); id++ {
+		sid := skb.SendID(id)
+		if l.Closed(sid) && c.Signals(sid) == 0 {
+			c.add(Violation{Send: sid, Property: strategies.P3, Op: c.st.Op(),
+				Detail: fmt.Sprintf("%s never signalled, and no skb is left", c.names.SendName(sid))})
+		}
+	}
+	return true
+}
+
+// Signals is the number of completions signalled for id.
+func (c *Checker) Signals(id skb.SendID) int {
+	if int(id) < len(c.count) {
+		return c.count[id]
+	}
+	return 0
+}
+
+// Violations returns every violation so far, in the order seen.
+func (c *Checker) Violations() []Violation {
+	c.Settle()
+	return c.violations
+}
+
+// AllSignals returns every signal so far, in order.
+func (c *Checker) AllSignals() []Signal {
+	c.Settle()
+	return c.signals
+}
+
+// First returns the first violation of property p, if any.
+func (c *Checker) First(p strategies.Property) (Violation, bool) {
+	for _, v := range c.Violations() {
+		if v.Property == p {
+			return v, true
+		}
+	}
+	return Violation{}, false
+}
+
+// TakeEvents returns the lines for the signals and violations since the
+// last call: "notify c1", "VIOLATION P2 premature completion: …".
+func (c *Checker) TakeEvents() []string {
+	c.Settle()
+	var out []string
+	for _, s := range c.signals[c.sinceSig:] {
+		line := "notify " + c.names.SendName(s.Send)
+		if s.Copied {
+			line += " (COPIED)"
+		}
+		if s.Latency > 0 {
+			line += fmt.Sprintf(", %d ops after T(%s)", s.Latency, c.names.SendName(s.Send))
+		}
+		out = append(out, line)
+	}
+	for _, v := range c.violations[c.sinceViol:] {
+		out = append(out, v.String())
+	}
+	c.sinceSig, c.sinceViol = len(c.signals), len(c.violations)
+	return out
+}
+
+// String renders the violation as one line.
+func (v Violation) String() string {
+	s := fmt.Sprintf("VIOLATION %s %s: %s", v.Property, strategies.PropertyName(v.Property), v.Detail)
+	if len(v.Holders) > 0 {
+		h := slices.Clone(v.Holders)
+		s += "; still held by " + strings.Join(h, ", ")
+	}
+	return s
+}
