@@ -140,11 +140,12 @@ func (c *Checker) Transmit(b *skb.Buff) skb.TxReport {
 	return rep
 }
 
-// Quiesce checks P3 once no skb is left: every closed send must have been
-// signalled. It returns false (and checks nothing) if skbs remain.
+// Quiesce checks P3 at quiescence: once no skb is left and the application
+// has queued every send, every send must have been signalled. It returns
+// false (and checks nothing) if the system is not quiescent.
 func (c *Checker) Quiesce() bool {
 	c.Settle()
-	if len(c.st.Buffs()) > 0 {
+	if c.NotQuiescent() != "" {
 		return false
 	}
 	l := c.st.Ledger()
@@ -156,6 +157,21 @@ func (c *Checker) Quiesce() bool {
 		}
 	}
 	return true
+}
+
+// NotQuiescent says why the system is not quiescent ("2 skbs left", "c1
+// still open"), or returns "".
+func (c *Checker) NotQuiescent() string {
+	if n := len(c.st.Buffs()); n > 0 {
+		return plural(n, "skb") + " left"
+	}
+	l := c.st.Ledger()
+	for id := 1; id <= l.NumSends(); id++ {
+		if !l.Closed(skb.SendID(id)) {
+			return c.names.SendName(skb.SendID(id)) + " still open"
+		}
+	}
+	return ""
 }
 
 // Signals is the number of completions signalled for id.

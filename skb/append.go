@@ -45,11 +45,11 @@ func (s *Stack) AppendPage(b *Buff, id SendID, p *Page, off, size int) error {
 		return fmt.Errorf("%w: b%d has %d frags", ErrFragsFull, b.ID, n)
 	}
 	s.op++
-	if b.appendSend != id {
+	if sh.appendSend != id {
 		if !s.askMerge(MergeEvent{Kind: MergeAppend, Dst: b, Send: id, Site: site}) {
 			return fmt.Errorf("%w: c%d may not join b%d", ErrRefused, id, b.ID)
 		}
-		b.appendSend = id
+		sh.appendSend = id
 	}
 	r := Run{Send: id, Off: st.bytes, Len: int32(size), Gen: p.gen, Snap: Live}
 	st.bytes += int64(size)

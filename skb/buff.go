@@ -65,10 +65,8 @@ type Buff struct {
 	fclone   FcloneState
 	pair     *fclonePair
 	users    int32
-	// appendSend is the last send the observers allowed to append here.
-	appendSend SendID
-	freed      bool
-	idx        int32
+	freed    bool
+	idx      int32
 }
 
 // Shinfo is skb_shinfo(b).

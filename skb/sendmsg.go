@@ -62,11 +62,11 @@ func (s *Stack) AppendCopy(b *Buff, pf *PageFrag, id SendID, src *Page, off, siz
 		return 0, fmt.Errorf("%w: b%d has %d frags", ErrFragsFull, b.ID, n)
 	}
 	s.op++
-	if b.appendSend != id {
+	if sh.appendSend != id {
 		if !s.askMerge(MergeEvent{Kind: MergeAppend, Dst: b, Send: id, Site: site}) {
 			return 0, fmt.Errorf("%w: c%d may not join b%d", ErrRefused, id, b.ID)
 		}
-		b.appendSend = id
+		sh.appendSend = id
 	}
 	if fresh {
 		s.releasePageFrag(pf, site)

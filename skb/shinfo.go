@@ -45,10 +45,14 @@ type SharedInfo struct {
 
 	dataref int32
 	nrFrags int32
-	frags   [maxFragsAny]Frag
-	freed   bool
-	idx     int32
-	chk     int32 // scratch for Check
+	// appendSend is the last send the observers allowed to append to this
+	// shared info; they are asked again when another send appends, or
+	// once skb_zcopy_clear has dropped the zerocopy state.
+	appendSend SendID
+	frags      [maxFragsAny]Frag
+	freed      bool
+	idx        int32
+	chk        int32 // scratch for Check
 }
 
 // Dataref is the raw dataref value (low half: skbs, high half: nohdr skbs).

@@ -355,6 +355,7 @@ func (s *Stack) zcopyClear(sh *SharedInfo, success bool, site Site) {
 	// SKBFL_ALL_ZEROCOPY: ZEROCOPY_FRAG (ENABLE|SHARED_FRAG), PURE, DONT_ORPHAN.
 	sh.Flags &^= ZerocopyEnable | SharedFrag | DontOrphan | PureZerocopy
 	sh.DestructorArg = nil
+	sh.appendSend = 0
 	s.record(Event{Kind: EvZcopyClear, Site: site, Shinfo: sh.ID, OK: success})
 }
 

@@ -1,0 +1,346 @@
+package sim
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+
+	"github.com/zcsim/zcsim/skb"
+	"github.com/zcsim/zcsim/strategies"
+)
+
+// Chooser supplies the random choices of a generated script: a seeded PCG
+// for explore, rapid's generator in tests (so that rapid can shrink them).
+type Chooser interface {
+	// Intn returns a choice in [0, n), n > 0; label names it.
+	Intn(n int, label string) int
+}
+
+// pcgChooser draws from a PCG stream seeded by the explore seed.
+type pcgChooser struct{ r *rand.Rand }
+
+func (c pcgChooser) Intn(n int, _ string) int { return c.r.IntN(n) }
+
+// SeedChooser returns the Chooser explore uses for seed.
+func SeedChooser(seed uint64) Chooser {
+	return pcgChooser{rand.New(rand.NewPCG(seed, 0x7a63_7369_6d00_0001))}
+}
+
+// Explore limits.
+const (
+	exploreBuffers = 4
+	exploreSends   = 8
+)
+
+// genHeader is the fixed start of every generated script: four application
+// buffers; B1's first page is B0's last (a page-cache page served to two
+// commands) and B2's second page is mapped by a user process.
+func genHeader(k skb.Kernel, design string) []string {
+	return []string{
+		"kernel version=" + k.String(),
+		"design " + design,
+		"buffer name=B0 pages=3",
+		"buffer name=B1 pages=3 share=B0:2",
+		"buffer name=B2 pages=3 mapped=1",
+		"buffer name=B3 pages=3",
+	}
+}
+
+// generator builds a random op-level script step by step, running every
+// command as it goes and keeping only those that run.
+type generator struct {
+	ch     Chooser
+	lane   *OpScript
+	lines  []string
+	sends  int
+	open   []string // sends not yet closed
+	notice int      // signals already answered with reuse
+	nextID int
+}
+
+func newGenerator(ch Chooser, e strategies.Entry, k skb.Kernel) (*generator, error) {
+	g := &generator{ch: ch, lane: newLane(&e, nil)}
+	for _, line := range genHeader(k, e.Info.Name) {
+		if strings.HasPrefix(line, "design ") {
+			g.lines = append(g.lines, line)
+			continue
+		}
+		if !g.try(line) {
+			return nil, fmt.Errorf("sim: explore: header line %q does not run", line)
+		}
+	}
+	return g, nil
+}
+
+// try runs line; it is kept if it runs, dropped if it is rejected.
+func (g *generator) try(line string) bool {
+	sc, err := Parse("explore", line+"\n")
+	if err != nil {
+		return false
+	}
+	if _, err := g.lane.Exec(sc.Directives()[0]); err != nil {
+		return false
+	}
+	g.lines = append(g.lines, line)
+	return true
+}
+
+func (g *generator) pick(items []string, label string) string {
+	return items[g.ch.Intn(len(items), label)]
+}
+
+// skbNames returns the live skbs' names, sorted.
+func (g *generator) skbNames() []string {
+	names := make([]string, 0, len(g.lane.skbs))
+	for n := range g.lane.skbs {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+func (g *generator) newName() string {
+	g.nextID++
+	return fmt.Sprintf("s%d", g.nextID)
+}
+
+var genKinds = []string{"send", "send", "send", "close", "close", "clone", "clone", "free", "free", "free",
+	"transmit", "transmit", "pskb-copy", "copy", "expand-head", "pull-tail", "trim", "trim-head", "split",
+	"split", "shift", "segment", "coalesce", "collapse", "linearize", "copy-ubufs", "get"}
+
+// step adds one random command that runs (it tries a few times).
+func (g *generator) step() {
+	for range 8 {
+		if line := g.propose(); line != "" && g.try(line) {
+			g.answer()
+			return
+		}
+	}
+}
+
+// answer is the application's policy: the moment a command is signalled,
+// it reuses the buffers its pages came from.
+func (g *generator) answer() {
+	sigs := g.lane.chk.AllSignals()
+	for _, s := range sigs[g.notice:] {
+		for b := 0; b < exploreBuffers; b++ {
+			name := fmt.Sprintf("B%d", b)
+			for _, p := range g.lane.bufs[name].pages {
+				if slices.Contains(g.lane.onPage[p.ID], s.Send) {
+					g.try("reuse buf=" + name)
+					break
+				}
+			}
+		}
+	}
+	g.notice = len(sigs)
+}
+
+func (g *generator) propose() string {
+	names := g.skbNames()
+	kind := g.pick(genKinds, "kind")
+	if len(names) == 0 && kind != "send" && kind != "close" {
+		kind = "send"
+	}
+	skbArg := func(label string) (string, *skb.Buff) {
+		n := g.pick(names, label)
+		return n, g.lane.skbs[n]
+	}
+	upTo := func(n int, label string) int { return 1 + g.ch.Intn(max(n, 1), label) }
+	switch kind {
+	case "send":
+		return g.proposeSend(names)
+	case "close":
+		if len(g.open) == 0 {
+			return ""
+		}
+		i := g.ch.Intn(len(g.open), "close")
+		s := g.open[i]
+		g.open = slices.Delete(g.open, i, i+1)
+		return "close send=" + s
+	case "clone", "pskb-copy", "copy":
+		n, _ := skbArg("skb")
+		return fmt.Sprintf("%s skb=%s as=%s", kind, n, g.newName())
+	case "free", "linearize", "copy-ubufs", "get", "transmit":
+		n, _ := skbArg("skb")
+		return fmt.Sprintf("%s skb=%s", kind, n)
+	case "expand-head":
+		n, _ := skbArg("skb")
+		return fmt.Sprintf("expand-head skb=%s tail=%s", n, g.pick([]string{"0", "0", "512", "8192"}, "tail"))
+	case "pull-tail":
+		n, b := skbArg("skb")
+		return fmt.Sprintf("pull-tail skb=%s len=%d", n, upTo(b.DataLen(), "len"))
+	case "trim", "trim-head":
+		n, b := skbArg("skb")
+		return fmt.Sprintf("%s skb=%s len=%d", kind, n, upTo(b.Len()-1, "len"))
+	case "split":
+		n, b := skbArg("skb")
+		return fmt.Sprintf("split skb=%s at=%d as=%s", n, upTo(b.Len()-1, "at"), g.newName())
+	case "segment":
+		n, _ := skbArg("skb")
+		return fmt.Sprintf("segment skb=%s mss=%s as=%s", n, g.pick([]string{"1448", "3000", "4096"}, "mss"), g.newName()+"g")
+	case "shift":
+		to, _ := skbArg("to")
+		from, b := skbArg("from")
+		return fmt.Sprintf("shift to=%s from=%s len=%d", to, from, upTo(b.Len(), "len"))
+	case "coalesce":
+		to, _ := skbArg("to")
+		from, _ := skbArg("from")
+		return fmt.Sprintf("coalesce to=%s from=%s", to, from)
+	case "collapse":
+		a, _ := skbArg("skb")
+		b, _ := skbArg("next")
+		return fmt.Sprintf("collapse skb=%s next=%s", a, b)
+	}
+	return ""
+}
+
+// proposeSend continues an open send onto an skb, or opens a new one.
+func (g *generator) proposeSend(names []string) string {
+	var send string
+	if len(g.open) > 0 && (g.sends >= exploreSends || g.ch.Intn(2, "continue") == 0) {
+		send = g.pick(g.open, "send")
+	} else if g.sends < exploreSends {
+		g.sends++
+		send = fmt.Sprintf("c%d", g.sends)
+		g.open = append(g.open, send)
+	} else {
+		return ""
+	}
+	buf := g.ch.Intn(exploreBuffers, "buf")
+	off := g.ch.Intn(3*skb.PageSize, "off")
+	length := 1 + g.ch.Intn(3*skb.PageSize-off, "len")
+	target := "as=" + g.newName()
+	if len(names) > 0 && g.ch.Intn(2, "onto") == 0 {
+		target = "skb=" + g.pick(names, "skb")
+	}
+	line := fmt.Sprintf("send send=%s buf=B%d off=%d len=%d %s", send, buf, off, length, target)
+	if g.ch.Intn(3, "close") == 0 {
+		g.open = slices.DeleteFunc(g.open, func(s string) bool { return s == send })
+		line += " close"
+	}
+	return line
+}
+
+// finish frees every skb, closes every send and checks quiescence.
+func (g *generator) finish() {
+	for _, s := range slices.Clone(g.open) {
+		g.try("close send=" + s)
+		g.answer()
+	}
+	g.open = nil
+	for {
+		names := g.skbNames()
+		if len(names) == 0 {
+			break
+		}
+		before := len(g.lines)
+		g.try("free skb=" + names[0])
+		g.answer()
+		if len(g.lines) == before {
+			break
+		}
+	}
+	g.try("check")
+}
+
+// Generate builds a script of about steps random commands for design e on
+// kernel k, stopping early at the first violation; it returns the lines
+// and the checker's violations.
+func Generate(ch Chooser, e strategies.Entry, k skb.Kernel, steps int) ([]string, []Violation, error) {
+	g, err := newGenerator(ch, e, k)
+	if err != nil {
+		return nil, nil, err
+	}
+	for range steps {
+		g.step()
+		if len(g.lane.chk.Violations()) > 0 {
+			return g.lines, g.lane.chk.Violations(), nil
+		}
+	}
+	g.finish()
+	return g.lines, g.lane.chk.Violations(), nil
+}
+
+// reproduces reports whether the script lines run and violate property p.
+func reproduces(lines []string, p strategies.Property) bool {
+	src := strings.Join(lines, "\n\n") + "\n"
+	sc, err := Parse("explore", src)
+	if err != nil {
+		return false
+	}
+	l := newLanes(nil)
+	for _, d := range sc.Directives() {
+		if _, err := l.exec(d); err != nil {
+			return false
+		}
+	}
+	for _, lane := range l.all {
+		if lane.chk == nil {
+			return false
+		}
+		if _, ok := lane.chk.First(p); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// Shrink removes commands from a failing script, one at a time, for as
+// long as what is left still runs and violates p (greedy, to a fixed
+// point). The header (kernel, design, buffers) is kept.
+func Shrink(lines []string, p strategies.Property) []string {
+	head := 6
+	cur := slices.Clone(lines)
+	for changed := true; changed; {
+		changed = false
+		for i := len(cur) - 1; i >= head; i-- {
+			cand := slices.Delete(slices.Clone(cur), i, i+1)
+			if reproduces(cand, p) {
+				cur = cand
+				changed = true
+			}
+		}
+	}
+	return cur
+}
+
+// Finding is a counterexample explore found.
+type Finding struct {
+	Seed      uint64
+	Violation Violation
+	Script    string // shrunk, with fresh outputs: pasteable into zcsim run
+}
+
+// Explore runs seeds lo..hi for design e on kernel k, steps commands
+// each, and returns the first violation found, shrunk; nil if none.
+func Explore(e strategies.Entry, k skb.Kernel, lo, hi uint64, steps int) (*Finding, error) {
+	for seed := lo; seed <= hi; seed++ {
+		lines, viols, err := Generate(SeedChooser(seed), e, k, steps)
+		if err != nil {
+			return nil, err
+		}
+		if len(viols) == 0 {
+			continue
+		}
+		v := viols[0]
+		small := Shrink(lines, v.Property)
+		header := fmt.Sprintf("# zcsim explore: design %s, kernel %s, seed %d, %d steps: %s %s.\n# Shrunk from %d to %d commands.\n",
+			e.Info.Name, k, seed, steps, v.Property, strategies.PropertyName(v.Property), len(lines), len(small))
+		var src strings.Builder
+		src.WriteString(header)
+		for i, l := range small {
+			if i > 0 {
+				src.WriteString("\n")
+			}
+			src.WriteString(l + "\n")
+		}
+		out, _, err := RunOps("explore", src.String())
+		if err != nil {
+			return nil, fmt.Errorf("sim: explore: shrunk script does not run: %w", err)
+		}
+		return &Finding{Seed: seed, Violation: v, Script: out}, nil
+	}
+	return nil, nil
+}
