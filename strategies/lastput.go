@@ -8,9 +8,10 @@ var lastPutInfo = Info{
 		"Bolkhovitin's answer (23 Dec 2008): you can't say which put is the last, a page can be mmapped by another process",
 	Mechanism: "an external page-to-command table looked up only when a put leaves a page with the count of the " +
 		"application's own reference; the command completes when all its pages were seen so and it is queued",
-	Violates: []Property{P3},
-	Expected: "cheap (one lookup per page), never early, but a page someone else also holds (a user mapping, " +
-		"the page cache serving it twice) never sees its \"last\" put: lost completions",
+	Violates: []Property{P2, P3},
+	Expected: "cheap (one lookup per page), but a page someone else also holds (a user mapping, the page cache " +
+		"serving it twice) never sees its \"last\" put: lost completions; and the table maps a page shared by " +
+		"two in-flight commands to the later one only, so the earlier stops waiting for it: premature completions",
 	Memory: Memory{Object: "table entry (page pointer, command pointer, hash link)", ObjectLen: 32,
 		Source: "one entry per submitted page"},
 }

@@ -23,6 +23,9 @@ const usage = `usage: zcsim <command> [arguments]
 commands:
   run [FILE]   run a scenario file and print it with freshly computed
                outputs; with no FILE, run the built-in scenario
+  explore      search seeded random operation sequences for a design's
+               counterexample (zcsim explore -h)
+  strategies   list the notification designs, their origins and profiles
   help         print this text
 `
 
@@ -36,6 +39,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "run":
 		return cmdRun(args[1:], stdout, stderr)
+	case "explore":
+		return cmdExplore(args[1:], stdout, stderr)
+	case "strategies":
+		return cmdStrategies(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

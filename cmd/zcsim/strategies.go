@@ -1,0 +1,43 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/zcsim/zcsim/strategies"
+)
+
+// cmdStrategies lists the designs with origin and expected profile.
+func cmdStrategies(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		fmt.Fprintf(stderr, "zcsim: strategies: takes no arguments\n")
+		return exitUsage
+	}
+	for i, name := range strategies.Names() {
+		e, _ := strategies.Lookup(name)
+		in := e.Info
+		if i > 0 {
+			fmt.Fprintln(stdout)
+		}
+		verdict := "sound"
+		if !in.Sound {
+			var ps []string
+			for _, p := range in.Violates {
+				ps = append(ps, fmt.Sprintf("%s %s", p, strategies.PropertyName(p)))
+			}
+			verdict = "flawed: " + strings.Join(ps, ", ")
+		}
+		fmt.Fprintf(stdout, "%s (expected %s)\n", in.Name, verdict)
+		fmt.Fprintf(stdout, "  origin:    %s\n", in.Origin)
+		fmt.Fprintf(stdout, "  mechanism: %s\n", in.Mechanism)
+		fmt.Fprintf(stdout, "  profile:   %s\n", in.Expected)
+		m := in.Memory
+		fmt.Fprintf(stdout, "  memory:    %d B per struct page, %d B per shared info, %d B per frag", m.PerPage, m.PerShinfo, m.PerFrag)
+		if m.Object != "" {
+			fmt.Fprintf(stdout, "; %s, %d B each", m.Object, m.ObjectLen)
+		}
+		fmt.Fprintf(stdout, " (%s)\n", m.Source)
+	}
+	return exitOK
+}
