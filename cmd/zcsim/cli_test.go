@@ -110,3 +110,48 @@ func TestUsage(t *testing.T) {
 	assert.Equal(t, 0, code)
 	assert.Contains(t, out, "run [FILE]")
 }
+
+// TestExplore: a flawed design exits 1 with a short pasteable script that
+// reproduces when run; a sound design exits 0; bad flags exit 2.
+func TestExplore(t *testing.T) {
+	code, out, errOut := runCLI("explore", "-design", "shinfo-destructor", "-seeds", "1-200", "-steps", "60")
+	require.Equal(t, 1, code, errOut)
+	assert.Contains(t, out, "VIOLATION P2 premature completion")
+	assert.Less(t, strings.Count(out, "\n----\n"), 20, "shrunk to a short script")
+	f := filepath.Join(t.TempDir(), "cx.txt")
+	require.NoError(t, os.WriteFile(f, []byte(out), 0o644))
+	code, again, _ := runCLI("run", f)
+	require.Equal(t, 0, code)
+	assert.Equal(t, out, again, "pasteable: zcsim run reproduces it byte for byte")
+
+	code, out, _ = runCLI("explore", "-design", "token", "-seeds", "1-50", "-steps", "40")
+	require.Equal(t, 0, code)
+	assert.Equal(t, "no violation: design token, kernel all, seeds 1-50, 40 steps each\n", out)
+
+	for _, bad := range [][]string{
+		{"explore"},
+		{"explore", "-design", "nope"},
+		{"explore", "-design", "token", "-seeds", "9-1"},
+		{"explore", "-design", "token", "-seeds", "x"},
+		{"explore", "-design", "token", "-steps", "0"},
+		{"explore", "-design", "token", "-kernel", "3.0"},
+		{"explore", "-design", "token", "extra"},
+	} {
+		code, out, errOut := runCLI(bad...)
+		assert.Equal(t, 2, code, "%v", bad)
+		assert.Empty(t, out)
+		assert.Equal(t, 1, strings.Count(errOut, "\n"), "one line: %q", errOut)
+		assert.True(t, strings.HasPrefix(errOut, "zcsim: "), errOut)
+	}
+}
+
+func TestStrategies(t *testing.T) {
+	code, out, _ := runCLI("strategies")
+	require.Equal(t, 0, code)
+	for _, n := range []string{"copy", "net-priv", "hashed", "shinfo-destructor", "shinfo-destructor-refcheck", "token", "frag-destructor", "msg-zerocopy", "last-put"} {
+		assert.Contains(t, "\n"+out, "\n"+n+" (expected ")
+	}
+	assert.True(t, strings.HasPrefix(out, "copy (expected sound)\n"))
+	code, _, _ = runCLI("strategies", "x")
+	assert.Equal(t, 2, code)
+}
