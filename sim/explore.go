@@ -287,23 +287,94 @@ func reproduces(lines []string, p strategies.Property) bool {
 	return false
 }
 
-// Shrink removes commands from a failing script, one at a time, for as
-// long as what is left still runs and violates p (greedy, to a fixed
-// point). The header (kernel, design, buffers) is kept.
+// Shrink removes commands from a failing script for as long as what is
+// left still runs and violates p (greedy, to a fixed point): every command
+// of one send at once, then each command alone, then a command together
+// with every later command that uses an skb it created (so that a clone
+// and its free go together). The
+// header (kernel, design, buffers) is kept.
 func Shrink(lines []string, p strategies.Property) []string {
 	head := 6
 	cur := slices.Clone(lines)
 	for changed := true; changed; {
 		changed = false
-		for i := len(cur) - 1; i >= head; i-- {
+		for _, send := range sendNames(cur) {
+			cand := slices.DeleteFunc(slices.Clone(cur), func(l string) bool {
+				return slices.Contains(strings.Fields(l), "send="+send)
+			})
+			if reproduces(cand, p) {
+				cur, changed = cand, true
+			}
+		}
+		for i := len(cur) - 1; i >= head && i < len(cur); i-- {
 			cand := slices.Delete(slices.Clone(cur), i, i+1)
 			if reproduces(cand, p) {
-				cur = cand
-				changed = true
+				cur, changed = cand, true
+				continue
+			}
+			if cand = withoutDependents(cur, i); cand != nil && reproduces(cand, p) {
+				cur, changed = cand, true
 			}
 		}
 	}
 	return cur
+}
+
+// sendNames lists the sends a script names, in order of appearance.
+func sendNames(lines []string) []string {
+	var out []string
+	for _, l := range lines {
+		for _, f := range strings.Fields(l) {
+			if v, ok := strings.CutPrefix(f, "send="); ok && !slices.Contains(out, v) {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
+// withoutDependents returns lines without line i and every later line that
+// names an skb line i created; nil if line i creates none.
+func withoutDependents(lines []string, i int) []string {
+	made := created(lines[i])
+	if len(made) == 0 {
+		return nil
+	}
+	out := slices.Clone(lines[:i])
+	for _, l := range lines[i+1:] {
+		if !usesAny(l, made) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// created returns the skb names a command line creates (as=NAME; segment's
+// as=PREFIX creates PREFIX1, PREFIX2, …, matched by prefix).
+func created(line string) []string {
+	for _, f := range strings.Fields(line) {
+		if v, ok := strings.CutPrefix(f, "as="); ok {
+			return []string{v}
+		}
+	}
+	return nil
+}
+
+// usesAny reports whether a command line names an skb in made (or, for a
+// segment prefix, one of its segments).
+func usesAny(line string, made []string) bool {
+	for _, f := range strings.Fields(line)[1:] {
+		_, v, ok := strings.Cut(f, "=")
+		if !ok {
+			continue
+		}
+		for _, m := range made {
+			if v == m || strings.HasPrefix(v, m) && strings.Trim(v[len(m):], "0123456789") == "" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Finding is a counterexample explore found.
