@@ -688,3 +688,38 @@ func TestCheckDetects(t *testing.T) {
 	f.s.ledger.sends[f.c].refs++
 	require.ErrorContains(t, f.s.Check(), "ledger counts 2 references")
 }
+
+// TestAppendCopy covers the copy path (§B2): bytes go into the socket's
+// cached page, contiguous copies extend one frag, the cache keeps its own
+// reference until the page is full, and the copied bytes never count
+// toward T.
+func TestAppendCopy(t *testing.T) {
+	both(t, func(t *testing.T, k Kernel) {
+		f := newFix(t, k, 1)
+		var pf PageFrag
+		b := f.s.Alloc(0, 0, true)
+		n, err := f.s.AppendCopy(b, &pf, f.c, f.pages[0], 0, 3000)
+		require.NoError(t, err)
+		assert.Equal(t, 3000, n)
+		n, err = f.s.AppendCopy(b, &pf, f.c, f.pages[0], 3000, 1096)
+		require.NoError(t, err)
+		assert.Equal(t, 1096, n, "fills the cached page")
+		cache := pf.Page()
+		assert.Equal(t, int32(2), cache.Refs(), "the frag's reference and the cache's")
+		assert.Equal(t, 1, b.Shinfo().NumFrags(), "contiguous copies extend one frag")
+		n, err = f.s.AppendCopy(b, &pf, f.c, f.pages[0], 0, 100)
+		require.NoError(t, err)
+		assert.Equal(t, 100, n)
+		assert.Equal(t, int32(1), cache.Refs(), "a full page leaves the cache")
+		assert.NotSame(t, cache, pf.Page())
+		assert.Equal(t, "p1=1", f.refs(), "the application's page is never referenced")
+		require.NoError(t, f.s.CloseSend(f.c))
+		_, done := f.s.Ledger().Truth(f.c)
+		assert.True(t, done, "copied bytes are not the application's: T at close")
+		f.check()
+		f.s.Free(b)
+		f.s.ReleasePageFrag(&pf)
+		assert.True(t, cache.Freed())
+		f.check()
+	})
+}

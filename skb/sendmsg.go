@@ -33,62 +33,34 @@ func (pf *PageFrag) Page() *Page { return pf.page }
 //
 // Preconditions: as AppendPage; ErrFragsFull when b is full.
 func (s *Stack) AppendCopy(b *Buff, pf *PageFrag, id SendID, src *Page, off, size int) (int, error) {
-	s.mustLive(b, "tcp_sendmsg")
-	s.mustLivePage(src, "tcp_sendmsg")
-	if !s.ledger.valid(id) {
-		return 0, fmt.Errorf("%w: unknown send c%d", ErrState, id)
-	}
-	st := &s.ledger.sends[id]
-	if st.closed {
-		return 0, fmt.Errorf("%w: c%d", ErrSendClosed, id)
-	}
-	if off < 0 || size <= 0 || off+size > PageSize {
-		return 0, fmt.Errorf("%w: offset %d size %d", ErrPage, off, size)
-	}
-	if b.Cloned() {
-		return 0, fmt.Errorf("%w: cannot append to b%d", ErrCloned, b.ID)
+	st, err := s.appendTarget(b, id, src, off, size, "tcp_sendmsg")
+	if err != nil {
+		return 0, err
 	}
 	site := Site("tcp_sendmsg")
 	if !s.kernel.Old() {
 		site = "tcp_sendmsg_locked"
 	}
-	sh := b.sh
-	n := int(sh.nrFrags)
-	p := pf.page
-	fresh := p == nil || pf.off == PageSize
-	coalesce := !fresh && n > 0 && sh.frags[n-1].Page == p && sh.frags[n-1].End() == pf.off &&
-		sh.frags[n-1].Tag == st.tag && (s.kernel.Old() || !sh.Zerocopy())
-	if !coalesce && n == s.kernel.MaxFrags() {
-		return 0, fmt.Errorf("%w: b%d has %d frags", ErrFragsFull, b.ID, n)
+	fresh := pf.page == nil || pf.off == PageSize
+	coalesce := !fresh && s.canCoalesce(b.sh, pf.page, pf.off, st.tag)
+	if !coalesce && int(b.sh.nrFrags) == s.kernel.MaxFrags() {
+		return 0, fmt.Errorf("%w: b%d has %d frags", ErrFragsFull, b.ID, b.sh.nrFrags)
 	}
 	s.op++
-	if sh.appendSend != id {
-		if !s.askMerge(MergeEvent{Kind: MergeAppend, Dst: b, Send: id, Site: site}) {
-			return 0, fmt.Errorf("%w: c%d may not join b%d", ErrRefused, id, b.ID)
-		}
-		sh.appendSend = id
+	if err := s.askAppend(b, id, site); err != nil {
+		return 0, err
 	}
 	if fresh {
 		s.releasePageFrag(pf, site)
-		p = s.allocKernelPage()
+		p := s.allocKernelPage()
 		p.extern = 1 // the cache's reference
 		pf.page, pf.off = p, 0
 		s.record(Event{Kind: EvPageAlloc, Site: site, Page: p.ID, Refs: p.refs})
 	}
 	c := min(size, int(PageSize-pf.off))
-	r := Run{Send: id, Off: st.bytes, Len: int32(c), Gen: src.gen, Snap: Copied}
-	st.bytes += int64(c)
-	if coalesce {
-		last := &sh.frags[n-1]
-		s.reshapeFrag(sh, n-1, 0, last.Size, []Run{r}, site)
-	} else {
-		sh.frags[n] = Frag{Page: p, Off: pf.off, Size: int32(c), Tag: st.tag, prov: makeProv([]Run{r})}
-		sh.nrFrags++
-		s.fragGet(sh, n, site)
-	}
+	// The copy is taken now, from the source's current generation.
+	s.addBytes(b, id, pf.page, pf.off, int32(c), Run{Gen: src.gen, Snap: Copied}, coalesce, site)
 	pf.off += int32(c)
-	b.len += int32(c)
-	b.dataLen += int32(c)
 	return c, nil
 }
 
