@@ -74,7 +74,9 @@ type Info struct {
 	Sound    bool
 	Violates []Property
 	Expected string // one line: the expected profile
-	Memory   Memory
+	// CPU says what the design pays for, in the units of CostModel.
+	CPU    string
+	Memory Memory
 }
 
 // Memory is a design's memory overhead in bytes.

@@ -11,6 +11,7 @@ var netPrivInfo = Info{
 	Violates: []Property{P2, P3, P4},
 	Expected: "flawed when one page carries two in-flight commands: the second overwrites net_priv, " +
 		"so puts of the first command's frags count against the second (premature) and the first never reaches zero (lost)",
+	CPU:    "Hook (20 ticks, assumption) per page tagged at submission and per get or put of a tagged page",
 	Memory: Memory{PerPage: 8, Source: "one pointer in every struct page in RAM: 0.2% of RAM, 2 MB per GB (the thread)"},
 }
 

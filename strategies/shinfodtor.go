@@ -13,6 +13,7 @@ var shinfoDtorInfo = Info{
 	Expected: "flawed: pskb_expand_head gives a clone's owner a private copy carrying the same destructor, " +
 		"and skb_split/pskb_copy/skb_segment make shared infos over the same pages without it, " +
 		"so the command completes while pages are still referenced",
+	CPU:    "Hook (20 ticks) per shared info tagged and per destructor firing",
 	Memory: Memory{PerShinfo: 16, Source: "destructor function pointer + argument in every skb_shared_info"},
 }
 

@@ -130,6 +130,7 @@ func TestRegistry(t *testing.T) {
 		assert.NotEmpty(t, e.Info.Origin, n)
 		assert.NotEmpty(t, e.Info.Expected, n)
 		assert.NotEmpty(t, e.Info.Memory.Source, n)
+		assert.NotEmpty(t, e.Info.CPU, n)
 		assert.Equal(t, e.Info.Sound, len(e.Info.Violates) == 0, "%s: sound iff no expected violation", n)
 	}
 	all, err := strategies.Parse("all")

@@ -32,6 +32,7 @@ func cmdStrategies(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "  origin:    %s\n", in.Origin)
 		fmt.Fprintf(stdout, "  mechanism: %s\n", in.Mechanism)
 		fmt.Fprintf(stdout, "  profile:   %s\n", in.Expected)
+		fmt.Fprintf(stdout, "  cpu:       %s\n", in.CPU)
 		m := in.Memory
 		fmt.Fprintf(stdout, "  memory:    %d B per struct page, %d B per shared info, %d B per frag", m.PerPage, m.PerShinfo, m.PerFrag)
 		if m.Object != "" {
