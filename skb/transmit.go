@@ -19,6 +19,15 @@ type TxReport struct {
 	Bytes   int
 	Runs    []Run // the bytes in order, with their provenance
 	Corrupt []Corruption
+	// Pieces are the same bytes, one per linear run or frag run, each
+	// marked stale when it no longer holds what its send put there.
+	Pieces []Piece
+}
+
+// Piece is a run as read, and whether the bytes read were stale.
+type Piece struct {
+	Run
+	Stale bool
 }
 
 // Transmit reads every byte of b as a device does on DMA (linear part,
@@ -32,6 +41,7 @@ func (s *Stack) Transmit(b *Buff) TxReport {
 	rep.Bytes = int(b.len)
 	for _, r := range b.lin {
 		rep.Runs = appendRun(rep.Runs, r)
+		rep.Pieces = append(rep.Pieces, Piece{Run: r, Stale: r.Snap == Stale})
 		if r.Snap == Stale {
 			rep.Corrupt = append(rep.Corrupt, Corruption{Send: r.Send, Off: r.Off, Len: r.Len, Gen: r.Gen, Copy: true})
 		}
@@ -40,6 +50,7 @@ func (s *Stack) Transmit(b *Buff) TxReport {
 		f := &b.sh.frags[i]
 		for _, r := range f.prov.runs() {
 			rep.Runs = appendRun(rep.Runs, r)
+			rep.Pieces = append(rep.Pieces, Piece{Run: r, Stale: r.Snap == Stale || r.Snap == Live && r.Gen != f.Page.gen})
 			switch {
 			case r.Snap == Live && r.Gen != f.Page.gen:
 				rep.Corrupt = append(rep.Corrupt, Corruption{Send: r.Send, Off: r.Off, Len: r.Len, Page: f.Page.ID, Gen: r.Gen, Now: f.Page.gen})

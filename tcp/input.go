@@ -1,0 +1,223 @@
+package tcp
+
+import (
+	"slices"
+
+	"github.com/zcsim/zcsim/skb"
+)
+
+// OnAck processes an ACK arriving at now: the SACK scoreboard (with 6.18's
+// SACK shifting), the cumulative ACK (tcp_clean_rtx_queue: fully ACKed skbs
+// freed, a partly ACKed TSO skb trimmed by tcp_trim_head), Reno congestion
+// control, three duplicate ACKs → fast retransmit, then Push.
+func (s *Sender) OnAck(a Segment, now int64) {
+	s.sndWnd = a.Wnd
+	newlySacked := 0
+	if s.cfg.SACK {
+		newlySacked = s.markSacked(a.Sacks)
+	}
+	switch {
+	case After(a.Ack, s.sndUna) && !After(a.Ack, s.sndNxt):
+		acked := s.cleanRtx(a.Ack, now)
+		s.sndUna = a.Ack
+		s.dupAcks = 0
+		s.backoff = 0
+		if s.inRecovery {
+			if !Before(a.Ack, s.recoverSeq) {
+				s.inRecovery = false
+				s.cwnd = max(s.ssthresh, 2)
+			} else if len(s.q) > 0 && s.sent > 0 {
+				s.retransmit(s.q[0], now) // NewReno partial ACK: the next hole
+			}
+		} else {
+			s.grow(acked)
+		}
+		s.rtoAt = 0
+		if s.sent > 0 {
+			s.rtoAt = now + s.rto
+		}
+	case a.Ack == s.sndUna && s.sent > 0:
+		s.dupAcks++
+		if !s.inRecovery && (s.dupAcks >= 3 || s.cfg.SACK && s.sackedSegs() >= 3 && newlySacked > 0) {
+			s.enterRecovery(now)
+		}
+	}
+	s.Push(now)
+}
+
+// grow is Reno: slow start below ssthresh, then one segment per window.
+func (s *Sender) grow(ackedSegs int) {
+	for range ackedSegs {
+		if s.cwnd < s.ssthresh {
+			s.cwnd++
+			continue
+		}
+		s.cwndCnt++
+		if s.cwndCnt >= s.cwnd {
+			s.cwndCnt = 0
+			s.cwnd++
+		}
+	}
+}
+
+// enterRecovery is fast retransmit: halve, mark the first unSACKed skb
+// lost and retransmit it.
+func (s *Sender) enterRecovery(now int64) {
+	s.ssthresh = max(s.inFlight()/2, 2)
+	s.cwnd = s.ssthresh
+	s.inRecovery = true
+	s.recoverSeq = s.sndNxt
+	s.Stats.FastRetransmits++
+	for _, b := range s.q[:s.sent] {
+		if b.CB.Sacked&SackedAcked == 0 {
+			b.CB.Sacked |= SackedLost
+			b.CB.Sacked &^= SackedRetrans
+			s.retransmit(b, now)
+			return
+		}
+	}
+}
+
+// cleanRtx is tcp_clean_rtx_queue: free the skbs the ACK covers; trim a
+// multi-segment skb it covers in part (tcp_tso_acked → tcp_trim_head, §B17).
+// It returns the segments newly acknowledged.
+func (s *Sender) cleanRtx(ack uint32, now int64) int {
+	acked := 0
+	for s.sent > 0 {
+		b := s.q[0]
+		if !After(b.CB.EndSeq, ack) {
+			acked += s.pcount(b)
+			if t, ok := s.sentAt[b]; ok {
+				s.sampleRTT(now - t)
+				delete(s.sentAt, b)
+			}
+			s.q = s.q[1:]
+			s.sent--
+			s.st.Free(b)
+			continue
+		}
+		if After(ack, b.CB.Seq) && s.pcount(b) > 1 {
+			before := s.pcount(b)
+			if s.st.TrimHead(b, int(ack-b.CB.Seq)) == nil {
+				s.Stats.PartialAcks++
+				acked += before - s.pcount(b)
+			}
+		}
+		break
+	}
+	return acked
+}
+
+// sampleRTT is the RFC 6298 estimator; rto = srtt + 4 rttvar, bounded.
+func (s *Sender) sampleRTT(r int64) {
+	if s.srtt == 0 {
+		s.srtt, s.rttvar = r, r/2
+	} else {
+		d := s.srtt - r
+		if d < 0 {
+			d = -d
+		}
+		s.rttvar = (3*s.rttvar + d) / 4
+		s.srtt = (7*s.srtt + r) / 8
+	}
+	s.rto = min(max(s.srtt+4*s.rttvar, s.cfg.RTOMin), s.cfg.RTOMax)
+}
+
+// markSacked tags the sent skbs the blocks cover whole (tcp_sacktag_write_
+// queue; partly covered skbs are not split in this model) and, in 6.18,
+// shifts a newly SACKed skb into the SACKed skb before it when they are
+// contiguous (tcp_shift_skb_data → skb_shift, §B11). It returns how many
+// skbs were newly SACKed.
+func (s *Sender) markSacked(blocks []SackBlock) int {
+	n := 0
+	for i := 0; i < s.sent; i++ {
+		b := s.q[i]
+		if b.CB.Sacked&SackedAcked != 0 || !covered(b, blocks) {
+			continue
+		}
+		b.CB.Sacked |= SackedAcked
+		b.CB.Sacked &^= SackedLost
+		n++
+		if s.cfg.Kernel.Old() || i == 0 {
+			continue
+		}
+		prev := s.q[i-1]
+		if prev.CB.Sacked&SackedAcked == 0 || prev.CB.EndSeq != b.CB.Seq {
+			continue
+		}
+		if moved, err := s.st.Shift(prev, b, b.Len()); err == nil && moved > 0 {
+			s.Stats.Shifts++
+			prev.CB.EndSeq = b.CB.Seq + uint32(moved)
+			if b.Len() == 0 {
+				s.q = slices.Delete(s.q, i, i+1)
+				s.sent--
+				delete(s.sentAt, b)
+				s.st.Free(b)
+				i--
+			} else {
+				b.CB.Seq += uint32(moved)
+			}
+		}
+	}
+	return n
+}
+
+func covered(b *skb.Buff, blocks []SackBlock) bool {
+	for _, k := range blocks {
+		if !Before(b.CB.Seq, k.Start) && !After(b.CB.EndSeq, k.End) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Sender) sackedSegs() int {
+	n := 0
+	for _, b := range s.q[:s.sent] {
+		if b.CB.Sacked&SackedAcked != 0 {
+			n += s.pcount(b)
+		}
+	}
+	return n
+}
+
+// OnTimer fires the retransmission timeout if its deadline has come: the
+// window collapses to one segment, every unSACKed sent skb is marked lost,
+// the timeout backs off exponentially, and the first is retransmitted.
+func (s *Sender) OnTimer(now int64) {
+	if s.rtoAt == 0 || now < s.rtoAt {
+		return
+	}
+	s.rtoAt = 0
+	if s.sent == 0 {
+		return
+	}
+	s.Stats.RTOs++
+	s.ssthresh = max(s.inFlight()/2, 2)
+	s.cwnd, s.cwndCnt = 1, 0
+	s.inRecovery, s.dupAcks = false, 0
+	for _, b := range s.q[:s.sent] {
+		if b.CB.Sacked&SackedAcked == 0 {
+			b.CB.Sacked |= SackedLost
+			b.CB.Sacked &^= SackedRetrans
+		}
+	}
+	if s.rto<<(s.backoff+1) <= s.cfg.RTOMax {
+		s.backoff++
+	}
+	s.Push(now)
+	if s.rtoAt == 0 && s.sent > 0 {
+		s.rtoAt = now + s.rto<<s.backoff
+	}
+}
+
+// Reset purges every queue (tcp_write_queue_purge on a reset): all skbs
+// are freed; clones still in the device live on until TX completion.
+func (s *Sender) Reset() {
+	for _, b := range s.q {
+		s.st.Free(b)
+	}
+	s.q, s.sent = nil, 0
+	s.rtoAt = 0
+	clear(s.sentAt)
+}
