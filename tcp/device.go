@@ -72,12 +72,17 @@ func (d *Device) Xmit(b *skb.Buff, now int64) {
 			}
 		}
 		rep := d.read(x)
-		seg := Segment{Seq: x.CB.Seq, Len: x.Len()}
+		var data []Chunk
 		for _, p := range rep.Pieces {
-			seg.Data = append(seg.Data, Chunk{Send: int32(p.Send), Off: p.Off, N: int(p.Len), Gen: p.Gen, Stale: p.Stale})
+			data = append(data, Chunk{Send: int32(p.Send), Off: p.Off, N: int(p.Len), Gen: p.Gen, Stale: p.Stale})
 		}
-		d.out = append(d.out, seg)
-		d.Segs++
+		// The NIC (TSO) or the GSO segments put MSS-sized packets on the
+		// wire.
+		for off := 0; off < x.Len(); off += d.cfg.MSS {
+			end := min(off+d.cfg.MSS, x.Len())
+			d.out = append(d.out, Segment{Seq: x.CB.Seq + uint32(off), Len: end - off, Data: cutChunks(data, off, end)})
+			d.Segs++
+		}
 		d.ring = append(d.ring, pendingTx{b: x, at: now + d.cfg.CompletionDelay})
 		d.MaxRing = max(d.MaxRing, len(d.ring))
 	}

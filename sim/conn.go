@@ -1,0 +1,208 @@
+package sim
+
+import (
+	"fmt"
+
+	"github.com/zcsim/zcsim/skb"
+	"github.com/zcsim/zcsim/strategies"
+	"github.com/zcsim/zcsim/tcp"
+)
+
+// HeaderBytes is the bytes of Ethernet, IP and TCP headers (with
+// timestamps) a segment adds on the wire.
+const HeaderBytes = 66
+
+// ConnConfig is one connection: the stack, its device, the peer, and the
+// path between them.
+type ConnConfig struct {
+	TCP      tcp.Config
+	Dev      tcp.DevConfig
+	Recv     tcp.RecvConfig
+	Fwd, Rev PathConfig
+}
+
+// expected is a stretch of the byte stream as the application queued it.
+type expected struct {
+	send skb.SendID
+	off  int64
+	n    int
+	gen  uint32
+}
+
+// Conn drives one TCP connection on the engine: the application's sends go
+// into the Sender; its skbs go to the Device, whose segments cross the
+// forward Path to the Receiver, whose ACKs cross the reverse Path back.
+// Every timer is an engine event. P5 (the receiver gets exactly the bytes
+// sent, in order) is checked on every delivery.
+type Conn struct {
+	eng  *Engine
+	st   *skb.Stack
+	chk  *Checker
+	d    strategies.Design
+	snd  *tcp.Sender
+	dev  *tcp.Device
+	rcv  *tcp.Receiver
+	fwd  *Path[tcp.Segment]
+	rev  *Path[tcp.Segment]
+	cfg  ConnConfig
+	tSnd Timer
+	tDev Timer
+	tRcv Timer
+
+	want      []expected
+	sendOff   map[skb.SendID]int64
+	delivered int64
+	// P5 holds the stream violations (gaps, reordering, duplicates,
+	// corrupt bytes) the receiver saw.
+	P5 []string
+}
+
+// NewConn builds a connection on eng whose skbs live in st; streams fork
+// its path randomness. design may be nil.
+func NewConn(eng *Engine, st *skb.Stack, s Streams, name string, cfg ConnConfig, chk *Checker, design strategies.Design) (*Conn, error) {
+	c := &Conn{eng: eng, st: st, chk: chk, d: design, cfg: cfg, sendOff: map[skb.SendID]int64{}}
+	snd, err := tcp.NewSender(st, cfg.TCP, 1, cfg.Recv.Window)
+	if err != nil {
+		return nil, err
+	}
+	c.snd = snd
+	read := st.Transmit
+	if chk != nil {
+		read = chk.Transmit
+	}
+	c.dev = tcp.NewDevice(st, cfg.Dev, read)
+	c.rcv = tcp.NewReceiver(cfg.Recv, 1)
+	if c.fwd, err = NewPath(eng, s, name+"/fwd", cfg.Fwd, c.arriveData); err != nil {
+		return nil, err
+	}
+	if c.rev, err = NewPath(eng, s, name+"/rev", cfg.Rev, c.arriveAck); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Sender, Receiver and Device expose the state machines.
+func (c *Conn) Sender() *tcp.Sender     { return c.snd }
+func (c *Conn) Receiver() *tcp.Receiver { return c.rcv }
+func (c *Conn) Device() *tcp.Device     { return c.dev }
+
+// Delivered is the number of bytes delivered in order to the peer.
+func (c *Conn) Delivered() int64 { return c.delivered }
+
+// Queue hands bytes [off, off+n) of the buffer's pages to the connection
+// as part of send id (zero copy unless copyData), and pushes.
+func (c *Conn) Queue(id skb.SendID, pages []*skb.Page, off, n int, copyData bool) error {
+	c.st.SetNow(int64(c.eng.Now()))
+	for n > 0 {
+		p := pages[off/skb.PageSize]
+		po := off % skb.PageSize
+		chunk := min(skb.PageSize-po, n)
+		c.want = append(c.want, expected{send: id, off: c.sendOff[id], n: chunk, gen: p.Gen()})
+		c.sendOff[id] += int64(chunk)
+		if err := c.snd.Append(id, p, po, chunk, copyData); err != nil {
+			return err
+		}
+		off += chunk
+		n -= chunk
+	}
+	c.snd.Push(int64(c.eng.Now()))
+	c.flush()
+	return nil
+}
+
+// flush moves what the state machines produced: skbs to the device,
+// segments and ACKs onto the paths, and reschedules the timers.
+func (c *Conn) flush() {
+	now := int64(c.eng.Now())
+	for _, b := range c.snd.TakeXmit() {
+		c.dev.Xmit(b, now)
+	}
+	for _, seg := range c.dev.TakeSegments() {
+		c.fwd.Send(seg, seg.Len+HeaderBytes)
+	}
+	for _, a := range c.rcv.TakeAcks() {
+		c.rev.Send(a, HeaderBytes)
+	}
+	for _, dl := range c.rcv.TakeDelivered() {
+		c.verify(dl)
+	}
+	c.tSnd = c.resched(c.tSnd, c.snd.Timer, func() { c.snd.OnTimer(int64(c.eng.Now())) })
+	c.tDev = c.resched(c.tDev, c.dev.Timer, func() { c.dev.OnTimer(int64(c.eng.Now())) })
+	c.tRcv = c.resched(c.tRcv, c.rcv.Timer, func() { c.rcv.OnTimer(int64(c.eng.Now())) })
+}
+
+// resched keeps one engine event at the machine's deadline.
+func (c *Conn) resched(t Timer, deadline func() (int64, bool), fire func()) Timer {
+	at, ok := deadline()
+	if t.Pending() && ok && int64(t.When()) == at {
+		return t
+	}
+	c.eng.Stop(t)
+	if !ok {
+		return Timer{}
+	}
+	return c.eng.At(max(Time(at), c.eng.Now()), func() {
+		c.st.SetNow(int64(c.eng.Now()))
+		fire()
+		c.settle()
+		c.flush()
+	})
+}
+
+func (c *Conn) settle() {
+	if c.chk != nil {
+		c.chk.Settle()
+	}
+}
+
+func (c *Conn) arriveData(seg tcp.Segment) {
+	c.st.SetNow(int64(c.eng.Now()))
+	c.rcv.OnData(seg, int64(c.eng.Now()))
+	c.flush()
+}
+
+func (c *Conn) arriveAck(a tcp.Segment) {
+	c.st.SetNow(int64(c.eng.Now()))
+	c.snd.OnAck(a, int64(c.eng.Now()))
+	c.settle()
+	c.flush()
+}
+
+// verify holds a delivery against the stream the application queued (P5).
+func (c *Conn) verify(dl tcp.Delivery) {
+	for _, ch := range dl.Data {
+		left := ch
+		for left.N > 0 {
+			if len(c.want) == 0 {
+				c.p5("delivered %d bytes beyond the end of the stream", left.N)
+				return
+			}
+			w := &c.want[0]
+			if left.Send != int32(w.send) || left.Off != w.off {
+				c.p5("at byte %d expected c%d[%d], got c%d[%d]", c.delivered, w.send, w.off, left.Send, left.Off)
+				return
+			}
+			if left.Stale || left.Gen != w.gen {
+				c.p5("bytes c%d[%d,+%d) delivered with the wrong content", w.send, w.off, min(left.N, w.n))
+			}
+			k := min(left.N, w.n)
+			left.N -= k
+			left.Off += int64(k)
+			w.n -= k
+			w.off += int64(k)
+			c.delivered += int64(k)
+			if w.n == 0 {
+				c.want = c.want[1:]
+			}
+		}
+	}
+}
+
+func (c *Conn) p5(format string, args ...any) {
+	if len(c.P5) < 16 {
+		c.P5 = append(c.P5, fmt.Sprintf(format, args...))
+	}
+}
+
+// Complete reports whether every queued byte was delivered and ACKed.
+func (c *Conn) Complete() bool { return len(c.want) == 0 && c.snd.Idle() }
