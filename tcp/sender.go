@@ -49,15 +49,15 @@ func (c Config) Validate() error {
 
 // TCP_SKB_CB sacked bits.
 const (
-	SackedAcked  uint8 = 1 << iota // TCPCB_SACKED_ACKED
-	SackedRetrans                  // TCPCB_SACKED_RETRANS
-	SackedLost                     // TCPCB_LOST
+	SackedAcked   uint8 = 1 << iota // TCPCB_SACKED_ACKED
+	SackedRetrans                   // TCPCB_SACKED_RETRANS
+	SackedLost                      // TCPCB_LOST
 )
 
 // Stats count what the sender did.
 type Stats struct {
-	Transmits, Retransmits, FastRetransmits, RTOs, Busy int
-	TSOSplits, RetransSplits, PartialAcks, Shifts, Collapses  int
+	Transmits, Retransmits, FastRetransmits, RTOs, Busy      int
+	TSOSplits, RetransSplits, PartialAcks, Shifts, Collapses int
 }
 
 // Sender is the transmit side of one connection: the write queue (sent
