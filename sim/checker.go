@@ -36,6 +36,7 @@ type Checker struct {
 	count      []int // signals per send, by SendID
 	signals    []Signal
 	pending    int // signals[pending:] are not yet held against T
+	ignored    []bool
 	violations []Violation
 	// since marks what TakeEvents has returned already.
 	sinceSig, sinceViol int
@@ -151,6 +152,9 @@ func (c *Checker) Quiesce() bool {
 	l := c.st.Ledger()
 	for id := 1; id <= l.NumSends(); id++ {
 		sid := skb.SendID(id)
+		if c.untracked(sid) {
+			continue
+		}
 		if l.Closed(sid) && c.Signals(sid) == 0 {
 			c.add(Violation{Send: sid, Property: strategies.P3, Op: c.st.Op(),
 				Detail: fmt.Sprintf("%s never signalled, and no skb is left", c.names.SendName(sid))})
@@ -173,6 +177,18 @@ func (c *Checker) NotQuiescent() string {
 	}
 	return ""
 }
+
+// Ignore tells the checker that send id is not the design's business (a
+// protocol header the application copies itself): P3 does not expect a
+// signal for it.
+func (c *Checker) Ignore(id skb.SendID) {
+	for int(id) >= len(c.ignored) {
+		c.ignored = append(c.ignored, false)
+	}
+	c.ignored[id] = true
+}
+
+func (c *Checker) untracked(id skb.SendID) bool { return int(id) < len(c.ignored) && c.ignored[id] }
 
 // Signals is the number of completions signalled for id.
 func (c *Checker) Signals(id skb.SendID) int {

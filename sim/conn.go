@@ -55,6 +55,9 @@ type Conn struct {
 	// P5 holds the stream violations (gaps, reordering, duplicates,
 	// corrupt bytes) the receiver saw.
 	P5 []string
+	// OnProgress, if set, runs after every ACK or delivery: the
+	// application sees what was acknowledged and delivered.
+	OnProgress func()
 }
 
 // NewConn builds a connection on eng whose skbs live in st; streams fork
@@ -113,6 +116,7 @@ func (c *Conn) Queue(id skb.SendID, pages []*skb.Page, off, n int, copyData bool
 // flush moves what the state machines produced: skbs to the device,
 // segments and ACKs onto the paths, and reschedules the timers.
 func (c *Conn) flush() {
+	c.settle()
 	now := int64(c.eng.Now())
 	for _, b := range c.snd.TakeXmit() {
 		c.dev.Xmit(b, now)
@@ -159,6 +163,9 @@ func (c *Conn) arriveData(seg tcp.Segment) {
 	c.st.SetNow(int64(c.eng.Now()))
 	c.rcv.OnData(seg, int64(c.eng.Now()))
 	c.flush()
+	if c.OnProgress != nil {
+		c.OnProgress()
+	}
 }
 
 func (c *Conn) arriveAck(a tcp.Segment) {
@@ -166,6 +173,9 @@ func (c *Conn) arriveAck(a tcp.Segment) {
 	c.snd.OnAck(a, int64(c.eng.Now()))
 	c.settle()
 	c.flush()
+	if c.OnProgress != nil {
+		c.OnProgress()
+	}
 }
 
 // verify holds a delivery against the stream the application queued (P5).

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 
-	"github.com/zcsim/zcsim"
 	"github.com/zcsim/zcsim/sim"
 )
 
@@ -21,8 +20,9 @@ const (
 const usage = `usage: zcsim <command> [arguments]
 
 commands:
-  run [FILE]   run a scenario file and print it with freshly computed
-               outputs; with no FILE, run the built-in scenario
+  run          run the default scenario under every design and kernel and
+               print the comparison table (zcsim run -h for the flags)
+  run FILE     run an op-level script and print it with fresh outputs
   explore      search seeded random operation sequences for a design's
                counterexample (zcsim explore -h)
   strategies   list the notification designs, their origins and profiles
@@ -54,8 +54,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 func cmdRun(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	var sf simFlags
+	sf.register(fs)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "usage: zcsim run [FILE]\n\nRuns FILE (or the built-in scenario) and prints it with freshly computed outputs.\n")
+		fmt.Fprint(stderr, "usage: zcsim run [flags]      run the default scenario (iscsi-read over a lossy path, all designs,\n"+
+			"                             both kernels) and print the comparison table\n"+
+			"       zcsim run FILE        run an op-level script and print it with fresh outputs\n\n")
+		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -67,16 +72,16 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "zcsim: run: one FILE at most, got %d\n", fs.NArg())
 		return exitUsage
 	}
-	name, src := zcsim.DefaultOpScriptName, zcsim.DefaultOpScript
-	if fs.NArg() == 1 {
-		name = fs.Arg(0)
-		data, err := os.ReadFile(name)
-		if err != nil {
-			fmt.Fprintf(stderr, "zcsim: run: %v\n", err)
-			return exitUsage
-		}
-		src = string(data)
+	if fs.NArg() == 0 {
+		return runScenario(&sf, stdout, stderr)
 	}
+	name := fs.Arg(0)
+	data, err := os.ReadFile(name)
+	if err != nil {
+		fmt.Fprintf(stderr, "zcsim: run: %v\n", err)
+		return exitUsage
+	}
+	src := string(data)
 	out, _, err := sim.RunOps(name, src)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
