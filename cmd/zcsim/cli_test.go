@@ -4,14 +4,13 @@ import (
 	"bytes"
 	"flag"
 	"os"
-	"runtime"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
 )
 
 func runCLI(args ...string) (code int, stdout, stderr string) {
