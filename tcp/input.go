@@ -72,6 +72,7 @@ func (s *Sender) enterRecovery(now int64) {
 		if b.CB.Sacked&SackedAcked == 0 {
 			b.CB.Sacked |= SackedLost
 			b.CB.Sacked &^= SackedRetrans
+			s.anyLost = true
 			s.retransmit(b, now)
 			return
 		}
@@ -200,6 +201,7 @@ func (s *Sender) OnTimer(now int64) {
 		if b.CB.Sacked&SackedAcked == 0 {
 			b.CB.Sacked |= SackedLost
 			b.CB.Sacked &^= SackedRetrans
+			s.anyLost = true
 		}
 	}
 	if s.rto<<(s.backoff+1) <= s.cfg.RTOMax {

@@ -12,12 +12,12 @@ import (
 // while data is in flight (Nagle, unless Nodelay).
 func (s *Sender) Push(now int64) {
 	s.retransmitLost(now)
+	inflight := s.inFlight()
 	for s.sent < len(s.q) {
 		b := s.q[s.sent]
 		if b.Len() == 0 {
 			break
 		}
-		inflight := s.inFlight()
 		if inflight >= s.cwnd {
 			break
 		}
@@ -39,6 +39,7 @@ func (s *Sender) Push(now int64) {
 		if !s.transmit(b, now) {
 			break
 		}
+		inflight += s.pcount(b)
 		s.sent++
 		if After(b.CB.EndSeq, s.sndNxt) {
 			s.sndNxt = b.CB.EndSeq
@@ -146,14 +147,25 @@ func (s *Sender) tryCollapse(b *skb.Buff) {
 // retransmitLost is tcp_xmit_retransmit_queue: skbs marked lost and not yet
 // retransmitted go again while the congestion window allows.
 func (s *Sender) retransmitLost(now int64) {
+	if !s.anyLost {
+		return
+	}
+	inflight := s.inFlight()
+	left := false
 	for i := 0; i < s.sent; i++ {
 		b := s.q[i]
 		if b.CB.Sacked&(SackedLost|SackedRetrans|SackedAcked) != SackedLost {
 			continue
 		}
-		if s.inFlight() >= s.cwnd {
-			return
+		if inflight >= s.cwnd {
+			left = true
+			break
 		}
-		s.retransmit(b, now)
+		if s.retransmit(b, now) {
+			inflight += s.pcount(b)
+		} else {
+			left = true
+		}
 	}
+	s.anyLost = left
 }

@@ -83,9 +83,10 @@ type Sender struct {
 	rtoAt             int64
 	sentAt            map[*skb.Buff]int64
 
-	pf     skb.PageFrag
-	sealed bool // the unsent tail takes no more data
-	xmit   []*skb.Buff
+	pf      skb.PageFrag
+	sealed  bool // the unsent tail takes no more data
+	anyLost bool // some sent skb may be marked lost and not retransmitted
+	xmit    []*skb.Buff
 
 	Stats Stats
 }
