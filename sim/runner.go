@@ -109,6 +109,7 @@ func runOne(sc Scenario, k skb.Kernel, e strategies.Entry) (Result, error) {
 	eng := NewEngine(sc.MaxEvents)
 	refs := &refCounter{n: map[skb.PageID]int{}}
 	st := skb.NewStack(k, refs)
+	st.SetRecycling(true)
 	chk := NewChecker(st, nil)
 	streams := NewStreams(sc.Seed)
 	var apps []*app

@@ -25,8 +25,8 @@ const (
 // starting at byte Off of that send's stream, taken from buffer generation
 // Gen. Provenance is hidden from the designs; only the ground truth reads it.
 type Run struct {
-	Send SendID
 	Off  int64
+	Send SendID
 	Len  int32
 	Gen  uint32
 	Snap Snap
@@ -37,9 +37,9 @@ type Run struct {
 // sends) are stored inline so that creating or copying a frag never
 // allocates; longer lists live in ext, which is never mutated once built.
 type prov struct {
-	n   int32
 	in  [2]Run
 	ext []Run
+	n   int32
 }
 
 // runs returns the provenance as a slice. The slice aliases p: read it, do not

@@ -44,6 +44,9 @@ type Stack struct {
 	scratch2   []Run
 	checkRefs  []int32
 	checkSends []int32
+
+	recycle     bool
+	freeShinfos []*SharedInfo
 }
 
 // NewStack returns an empty stack of kernel flavour k with the observers
@@ -238,9 +241,20 @@ func (s *Stack) moveFrag(from *SharedInfo, fi int, to *SharedInfo, ti int, site 
 
 // --- shared infos ----------------------------------------------------------
 
+// allocShinfo takes a shared info from the free list (or the heap) and
+// registers it. Released shared infos are recycled: an observer must not
+// use one after ShinfoRelease.
 func (s *Stack) allocShinfo() *SharedInfo {
 	s.nextShinfo++
-	sh := &SharedInfo{ID: s.nextShinfo, dataref: 1, idx: int32(len(s.shinfos))}
+	var sh *SharedInfo
+	if n := len(s.freeShinfos); n > 0 {
+		sh = s.freeShinfos[n-1]
+		s.freeShinfos = s.freeShinfos[:n-1]
+		*sh = SharedInfo{}
+	} else {
+		sh = &SharedInfo{}
+	}
+	sh.ID, sh.dataref, sh.idx = s.nextShinfo, 1, int32(len(s.shinfos))
 	s.shinfos = append(s.shinfos, sh)
 	return sh
 }
@@ -341,7 +355,14 @@ func (s *Stack) releaseShinfo(sh *SharedInfo, site Site) {
 		o.ShinfoRelease(ShinfoEvent{Shinfo: sh, Site: site})
 	}
 	s.record(Event{Kind: EvShinfoRelease, Site: site, Shinfo: sh.ID})
+	if s.recycle {
+		s.freeShinfos = append(s.freeShinfos, sh)
+	}
 }
+
+// SetRecycling turns recycling of released shared infos on (the long TCP
+// runs use it; op-level scripts, which may show released objects, do not).
+func (s *Stack) SetRecycling(on bool) { s.recycle = on }
 
 // zcopyClear is skb_zcopy_clear: the ubuf_info's completion is called and the
 // zerocopy flags are cleared from the shared info.
