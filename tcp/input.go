@@ -100,6 +100,7 @@ func (s *Sender) cleanRtx(ack uint32, now int64) int {
 		if After(ack, b.CB.Seq) && s.pcount(b) > 1 {
 			before := s.pcount(b)
 			if s.st.TrimHead(b, int(ack-b.CB.Seq)) == nil {
+				resized(b)
 				s.Stats.PartialAcks++
 				acked += before - s.pcount(b)
 			}
@@ -147,6 +148,7 @@ func (s *Sender) markSacked(blocks []SackBlock) int {
 			continue
 		}
 		if moved, err := s.st.Shift(prev, b, b.Len()); err == nil && moved > 0 {
+			resized(prev, b)
 			s.Stats.Shifts++
 			prev.CB.EndSeq = b.CB.Seq + uint32(moved)
 			if b.Len() == 0 {

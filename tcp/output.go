@@ -60,6 +60,7 @@ func (s *Sender) fragment(b *skb.Buff, at int, sent bool) {
 		panic("tcp: " + err.Error()) // the callers guarantee the preconditions
 	}
 	_ = s.st.HeaderRelease(n)
+	resized(b, n)
 	n.CB.Sacked = b.CB.Sacked
 	i := slices.Index(s.q, b)
 	s.q = slices.Insert(s.q, i+1, n)
@@ -109,6 +110,7 @@ func (s *Sender) retransmit(b *skb.Buff, now int64) bool {
 		if err := s.st.TrimHead(b, int(s.sndUna-b.CB.Seq)); err != nil {
 			return false
 		}
+		resized(b)
 	}
 	if b.Len() > s.cfg.MSS {
 		s.fragment(b, s.cfg.MSS, true)
@@ -138,6 +140,7 @@ func (s *Sender) tryCollapse(b *skb.Buff) {
 	if err := s.st.CollapseRetrans(b, next, s.cfg.MSS); err != nil {
 		return
 	}
+	resized(b)
 	s.q = slices.Delete(s.q, i+1, i+2)
 	s.sent--
 	delete(s.sentAt, next)

@@ -127,7 +127,21 @@ func (s *Sender) TakeXmit() []*skb.Buff {
 // Timer is the retransmission deadline to schedule, if armed.
 func (s *Sender) Timer() (int64, bool) { return s.rtoAt, s.rtoAt != 0 }
 
-func (s *Sender) pcount(b *skb.Buff) int { return max(1, (b.Len()+s.cfg.MSS-1)/s.cfg.MSS) }
+// pcount is tcp_skb_pcount, cached in the control block; every change of
+// an skb's length goes through resized, which drops the cache.
+func (s *Sender) pcount(b *skb.Buff) int {
+	if b.CB.Pcount == 0 {
+		b.CB.Pcount = int32(max(1, (b.Len()+s.cfg.MSS-1)/s.cfg.MSS))
+	}
+	return int(b.CB.Pcount)
+}
+
+// resized drops the cached segment count of skbs whose length changed.
+func resized(bs ...*skb.Buff) {
+	for _, b := range bs {
+		b.CB.Pcount = 0
+	}
+}
 
 // inFlight is tcp_packets_in_flight: segments sent, not SACKed, and not
 // marked lost unless retransmitted.
@@ -199,6 +213,7 @@ func (s *Sender) Append(c skb.SendID, p *skb.Page, off, size int, copyData bool)
 			return err
 		}
 		b.CB.EndSeq += uint32(n)
+		resized(b)
 		s.writeSeq += uint32(n)
 		off += n
 		size -= n
