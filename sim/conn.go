@@ -48,6 +48,8 @@ type Conn struct {
 	tSnd Timer
 	tDev Timer
 	tRcv Timer
+	// The timers' callbacks, bound once (flush runs for every event).
+	fireSnd, fireDev, fireRcv func()
 
 	want      []expected
 	sendOff   map[skb.SendID]int64
@@ -81,6 +83,9 @@ func NewConn(eng *Engine, st *skb.Stack, s Streams, name string, cfg ConnConfig,
 	if c.rev, err = NewPath(eng, s, name+"/rev", cfg.Rev, c.arriveAck); err != nil {
 		return nil, err
 	}
+	c.fireSnd = c.fired(func(now int64) { c.snd.OnTimer(now) })
+	c.fireDev = c.fired(func(now int64) { c.dev.OnTimer(now) })
+	c.fireRcv = c.fired(func(now int64) { c.rcv.OnTimer(now) })
 	return c, nil
 }
 
@@ -130,14 +135,26 @@ func (c *Conn) flush() {
 	for _, dl := range c.rcv.TakeDelivered() {
 		c.verify(dl)
 	}
-	c.tSnd = c.resched(c.tSnd, c.snd.Timer, func() { c.snd.OnTimer(int64(c.eng.Now())) })
-	c.tDev = c.resched(c.tDev, c.dev.Timer, func() { c.dev.OnTimer(int64(c.eng.Now())) })
-	c.tRcv = c.resched(c.tRcv, c.rcv.Timer, func() { c.rcv.OnTimer(int64(c.eng.Now())) })
+	at, ok := c.snd.Timer()
+	c.tSnd = c.resched(c.tSnd, at, ok, c.fireSnd)
+	at, ok = c.dev.Timer()
+	c.tDev = c.resched(c.tDev, at, ok, c.fireDev)
+	at, ok = c.rcv.Timer()
+	c.tRcv = c.resched(c.tRcv, at, ok, c.fireRcv)
 }
 
-// resched keeps one engine event at the machine's deadline.
-func (c *Conn) resched(t Timer, deadline func() (int64, bool), fire func()) Timer {
-	at, ok := deadline()
+// fired wraps a state machine's timer input as an engine callback.
+func (c *Conn) fired(on func(now int64)) func() {
+	return func() {
+		c.st.SetNow(int64(c.eng.Now()))
+		on(int64(c.eng.Now()))
+		c.settle()
+		c.flush()
+	}
+}
+
+// resched keeps one engine event at the machine's deadline at (if ok).
+func (c *Conn) resched(t Timer, at int64, ok bool, fire func()) Timer {
 	if t.Pending() && ok && int64(t.When()) == at {
 		return t
 	}
@@ -145,12 +162,7 @@ func (c *Conn) resched(t Timer, deadline func() (int64, bool), fire func()) Time
 	if !ok {
 		return Timer{}
 	}
-	return c.eng.At(max(Time(at), c.eng.Now()), func() {
-		c.st.SetNow(int64(c.eng.Now()))
-		fire()
-		c.settle()
-		c.flush()
-	})
+	return c.eng.At(max(Time(at), c.eng.Now()), fire)
 }
 
 func (c *Conn) settle() {

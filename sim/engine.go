@@ -32,6 +32,10 @@ type event struct {
 	index int
 }
 
+// Events are recycled once fired or cancelled; a Timer remembers the
+// sequence number of the event it was made for, so a handle on a recycled
+// event is recognised as stale.
+
 // eventHeap orders events by (time, sequence number): ties fire in the
 // order they were scheduled.
 type eventHeap []*event
@@ -70,6 +74,7 @@ type Engine struct {
 	events    eventHeap
 	fired     uint64
 	maxEvents uint64
+	free      []*event
 }
 
 // NewEngine returns an engine at time 0 that refuses to fire more than
@@ -86,7 +91,10 @@ func (e *Engine) Fired() uint64 { return e.fired }
 func (e *Engine) Pending() int { return len(e.events) }
 
 // Timer is a handle on a scheduled event.
-type Timer struct{ ev *event }
+type Timer struct {
+	ev  *event
+	seq uint64
+}
 
 // At schedules fn at virtual time t (not before now).
 func (e *Engine) At(t Time, fn func()) Timer {
@@ -94,9 +102,16 @@ func (e *Engine) At(t Time, fn func()) Timer {
 		panic(fmt.Sprintf("sim: event scheduled in the past: %d < %d", t, e.now))
 	}
 	e.seq++
-	ev := &event{at: t, seq: e.seq, fn: fn}
+	var ev *event
+	if n := len(e.free); n > 0 {
+		ev = e.free[n-1]
+		e.free = e.free[:n-1]
+		ev.at, ev.seq, ev.fn = t, e.seq, fn
+	} else {
+		ev = &event{at: t, seq: e.seq, fn: fn}
+	}
 	heap.Push(&e.events, ev)
-	return Timer{ev}
+	return Timer{ev: ev, seq: e.seq}
 }
 
 // After schedules fn d nanoseconds from now (d >= 0).
@@ -105,16 +120,18 @@ func (e *Engine) After(d Time, fn func()) Timer { return e.At(e.now+d, fn) }
 // Stop cancels the timer's event; it reports whether the event was still
 // pending.
 func (e *Engine) Stop(t Timer) bool {
-	if t.ev == nil || t.ev.index < 0 {
+	if !t.Pending() {
 		return false
 	}
 	heap.Remove(&e.events, t.ev.index)
 	t.ev.index = -1
+	t.ev.fn = nil
+	e.free = append(e.free, t.ev)
 	return true
 }
 
 // Pending reports whether the timer's event is still scheduled.
-func (t Timer) Pending() bool { return t.ev != nil && t.ev.index >= 0 }
+func (t Timer) Pending() bool { return t.ev != nil && t.ev.seq == t.seq && t.ev.index >= 0 }
 
 // When is the timer's scheduled time.
 func (t Timer) When() Time { return t.ev.at }
@@ -128,7 +145,10 @@ func (e *Engine) Step() bool {
 	ev := heap.Pop(&e.events).(*event)
 	e.now = ev.at
 	e.fired++
-	ev.fn()
+	fn := ev.fn
+	ev.fn = nil
+	e.free = append(e.free, ev)
+	fn()
 	return true
 }
 
