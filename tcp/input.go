@@ -131,6 +131,9 @@ func (s *Sender) sampleRTT(r int64) {
 // contiguous (tcp_shift_skb_data → skb_shift, §B11). It returns how many
 // skbs were newly SACKed.
 func (s *Sender) markSacked(blocks []SackBlock) int {
+	if len(blocks) == 0 {
+		return 0
+	}
 	n := 0
 	for i := 0; i < s.sent; i++ {
 		b := s.q[i]

@@ -8,8 +8,9 @@ import (
 
 // Push is tcp_push → tcp_write_xmit: retransmit what is marked lost, then
 // send new skbs while the congestion and receive windows allow, cutting an
-// skb at the allowed size (tso_fragment) and holding a small last skb back
-// while data is in flight (Nagle, unless Nodelay).
+// skb at the allowed size (tso_fragment) unless it is better to wait for
+// ACKs (tcp_tso_should_defer), and holding a small last skb back while
+// data is in flight (Nagle, unless Nodelay).
 func (s *Sender) Push(now int64) {
 	s.retransmitLost(now)
 	inflight := s.inFlight()
@@ -27,6 +28,12 @@ func (s *Sender) Push(now int64) {
 		}
 		limit := min((s.cwnd-inflight)*s.cfg.MSS, int(wndEnd-b.CB.Seq))
 		if b.Len() > limit {
+			// tcp_tso_should_defer: with data in flight, wait for ACKs
+			// rather than cut a small piece off a big skb (the window
+			// allows less than a third of it: tcp_tso_win_divisor 3).
+			if inflight > 0 && limit < min(s.sndWnd, s.cwnd*s.cfg.MSS)/3 {
+				break
+			}
 			at := limit - limit%s.cfg.MSS
 			if at == 0 {
 				break
