@@ -8,6 +8,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/zcsim/zcsim/skb"
+	"github.com/zcsim/zcsim/strategies"
 	"github.com/zcsim/zcsim/tcp"
 )
 
@@ -95,4 +96,62 @@ func TestConnRecovery(t *testing.T) {
 	}
 	assert.Positive(t, fast)
 	assert.Positive(t, rto)
+}
+
+// TestSackShiftingOnly618 and partial ACKs: under loss with SACK, 6.18
+// shifts SACKed skbs together (skb_shift) and 2.6.26 never does; both trim
+// partly ACKed TSO skbs (tcp_trim_head).
+func TestSackShiftingOnly618(t *testing.T) {
+	shifts := map[skb.Kernel]int{}
+	partial := map[skb.Kernel]int{}
+	for _, k := range skb.Kernels {
+		cfg := testConnConfig(k)
+		cfg.Fwd.Loss = 0.03
+		for seed := uint64(1); seed <= 10; seed++ {
+			c, _ := bulk(t, cfg, seed, 48)
+			require.Empty(t, c.P5)
+			shifts[k] += c.Sender().Stats.Shifts
+			partial[k] += c.Sender().Stats.PartialAcks
+		}
+	}
+	assert.Zero(t, shifts[skb.Linux2626], "skb_shift does not exist in 2.6.26")
+	assert.Positive(t, shifts[skb.Linux618])
+	assert.Positive(t, partial[skb.Linux2626])
+	assert.Positive(t, partial[skb.Linux618])
+}
+
+// TestSoundDesignsUnderTCP: the sound designs show no violation of P1-P5
+// over random path schedules with the iSCSI workload (sharing, mapped
+// pages, reuse at the signal). CI runs RAPID_CHECKS=100 by default; deeper:
+// RAPID_CHECKS=200 go test ./sim -run TestSoundDesignsUnderTCP.
+func TestSoundDesignsUnderTCP(t *testing.T) {
+	var sound []strategies.Entry
+	for _, n := range strategies.Names() {
+		if e, _ := strategies.Lookup(n); e.Info.Sound {
+			sound = append(sound, e)
+		}
+	}
+	rapid.Check(t, func(rt *rapid.T) {
+		c := DefaultConn()
+		c.Fwd.Loss = float64(rapid.IntRange(0, 8).Draw(rt, "loss%")) / 100
+		c.Rev.Loss = float64(rapid.IntRange(0, 8).Draw(rt, "ackloss%")) / 100
+		c.Fwd.Reorder, c.Fwd.ReorderDelay = float64(rapid.IntRange(0, 5).Draw(rt, "reorder%"))/100, 300*Microsecond
+		c.Fwd.Dup = float64(rapid.IntRange(0, 3).Draw(rt, "dup%")) / 100
+		c.Dev.TSO = rapid.Bool().Draw(rt, "tso")
+		c.Dev.SG = rapid.Bool().Draw(rt, "sg")
+		c.Dev.Loopback = rapid.Bool().Draw(rt, "loopback")
+		sc := Scenario{Seed: rapid.Uint64().Draw(rt, "seed"), Kernels: skb.Kernels, Designs: sound, Conn: c, Conns: 1,
+			MaxEvents: 5_000_000, RAMPages: 1 << 18,
+			Workload: Workload{Kind: "iscsi-read", CmdBytes: rapid.SampledFrom([]int{4096, 20000, 65536}).Draw(rt, "cmd"),
+				Commands: 24, Outstanding: rapid.IntRange(1, 6).Draw(rt, "outstanding"), Pool: 8, Share: true, Mapped: true}}
+		rs, err := Run(sc)
+		if err != nil {
+			rt.Fatal(err)
+		}
+		for _, r := range rs {
+			if r.Verdict() != "ok" || r.Signals != r.Commands {
+				rt.Fatalf("%s on %s: %s, %d signals for %d commands %v %v", r.Design, r.Kernel, r.Verdict(), r.Signals, r.Commands, r.First, r.P5)
+			}
+		}
+	})
 }
