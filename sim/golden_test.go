@@ -16,7 +16,7 @@ import (
 var rewrite = flag.Bool("rewrite", false, "rewrite golden scripts under ../testdata with fresh outputs")
 
 // goldenDirs are the folders of op-level scripts checked by TestGolden.
-var goldenDirs = []string{"../testdata/ops", "../testdata/walkthroughs"}
+var goldenDirs = []string{"../testdata/ops", "../testdata/walkthroughs", "../testdata/tcp"}
 
 // TestGolden runs every op-level script and requires its re-rendered text
 // to equal the file: every directive's output is exactly what the model

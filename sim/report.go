@@ -12,7 +12,7 @@ import (
 )
 
 // reportColumns are the result table's columns, in order.
-var reportColumns = []string{"kernel", "design", "verdict", "P1", "P2", "P3", "P4", "P5", "cmds", "signals",
+var reportColumns = []string{"kernel", "design", "verdict", "P1", "P2", "P3", "P4", "P5", "cmds", "signals", "copied",
 	"lat_p50_us", "lat_p99_us", "lat_max_us", "ticks_per_MB", "refs_min", "refs_med", "refs_p99", "refs_max",
 	"static_B", "peak_dyn_B", "delivered_B", "sim_ms", "events"}
 
@@ -22,7 +22,7 @@ func us(ns int64) string { return strconv.FormatFloat(float64(ns)/1e3, 'f', 1, 6
 func (r Result) row() []string {
 	v := func(p strategies.Property) string { return strconv.Itoa(r.Violations[p]) }
 	return []string{r.Kernel.String(), r.Design, r.Verdict(), v(strategies.P1), v(strategies.P2), v(strategies.P3), v(strategies.P4),
-		strconv.Itoa(len(r.P5)), strconv.Itoa(r.Commands), strconv.Itoa(r.Signals),
+		strconv.Itoa(len(r.P5)), strconv.Itoa(r.Commands), strconv.Itoa(r.Signals), strconv.Itoa(r.Copied),
 		us(r.LatP50), us(r.LatP99), us(r.LatMax), strconv.FormatFloat(r.TicksPerMB, 'f', 0, 64),
 		strconv.FormatFloat(r.RefsMin, 'f', 0, 64), strconv.FormatFloat(r.RefsMed, 'f', 0, 64),
 		strconv.FormatFloat(r.RefsP99, 'f', 0, 64), strconv.FormatFloat(r.RefsMax, 'f', 0, 64),

@@ -6,7 +6,9 @@ import (
 	"github.com/zcsim/zcsim/skb"
 )
 
-// RunOps parses an op-level script and runs it from the top, returning the
+// RunOps parses a script and runs it from the top: an op-level script (it
+// starts with kernel) or a TCP scenario (it starts with connection). It
+// returns the
 // script re-rendered with every directive's freshly computed output (so a
 // diff against the file shows behaviour changes) and the directives, whose
 // Expected fields still hold the file's outputs. The error, if any, is the
@@ -17,14 +19,17 @@ func RunOps(file, src string, observers ...skb.Observer) (string, []*Directive, 
 	if err != nil {
 		return "", nil, err
 	}
-	l := newLanes(observers)
 	outputs := map[*Directive]string{}
 	ds := sc.Directives()
 	if len(ds) == 0 {
 		return "", nil, fmt.Errorf("%s:1: %w: no commands", file, ErrScript)
 	}
+	exec := newLanes(observers).exec
+	if ds[0].Cmd == "connection" {
+		exec = newTCPScript().exec
+	}
 	for _, d := range ds {
-		out, err := l.exec(d)
+		out, err := exec(d)
 		if err != nil {
 			return "", nil, err
 		}

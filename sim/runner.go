@@ -34,6 +34,7 @@ type Result struct {
 	P5         []string
 	Commands   int
 	Signals    int
+	Copied     int // signals with MSG_ZEROCOPY's COPIED code
 	// Latency of correct signals after T(c), virtual ns.
 	LatP50, LatP99, LatMax int64
 	TicksPerMB             float64
@@ -155,6 +156,9 @@ func runOne(sc Scenario, k skb.Kernel, e strategies.Entry) (Result, error) {
 	l := st.Ledger()
 	for _, s := range chk.AllSignals() {
 		res.Signals++
+		if s.Copied {
+			res.Copied++
+		}
 		if t, ok := l.Truth(s.Send); ok && t.Op <= s.At.Op {
 			lat = append(lat, s.At.Time-t.Time)
 		}

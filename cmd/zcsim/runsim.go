@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 
@@ -151,53 +150,8 @@ func runScenario(f *simFlags, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// parseBytes reads 1500, 64KiB, 1MiB, 1GiB, 10MB.
-func parseBytes(s string) (int64, error) {
-	units := []struct {
-		suf string
-		mul int64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
-	mul := int64(1)
-	for _, u := range units {
-		if v, ok := strings.CutSuffix(s, u.suf); ok {
-			s, mul = v, u.mul
-			break
-		}
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("%q is not a positive size (1500, 64KiB, 1GiB)", s)
-	}
-	if n > (1<<40)/mul {
-		return 0, fmt.Errorf("%d%s is larger than 1 TiB", n, "")
-	}
-	return n * mul, nil
-}
-
-// parseRate reads 100Mbit, 10Gbit, 1e9.
-func parseRate(s string) (int64, error) {
-	mul := 1.0
-	for _, u := range []struct {
-		suf string
-		mul float64
-	}{{"Gbit", 1e9}, {"Mbit", 1e6}, {"Kbit", 1e3}, {"bit", 1}} {
-		if v, ok := strings.CutSuffix(s, u.suf); ok {
-			s, mul = v, u.mul
-			break
-		}
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || v <= 0 || v*mul > 1e13 || v*mul < 1e3 {
-		return 0, fmt.Errorf("%q is not a rate between 1Kbit and 10000Gbit", s)
-	}
-	return int64(v * mul), nil
-}
-
-// parseDur reads a Go duration (50us, 1ms) as virtual time.
-func parseDur(s string) (sim.Time, error) {
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 || d > time.Hour {
-		return 0, fmt.Errorf("%q is not a duration between 0 and 1h (50us, 2ms)", s)
-	}
-	return sim.Time(d.Nanoseconds()), nil
-}
+var (
+	parseBytes = sim.ParseBytes
+	parseRate  = sim.ParseRate
+	parseDur   = sim.ParseDuration
+)

@@ -1,0 +1,193 @@
+package sim
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/zcsim/zcsim/skb"
+	"github.com/zcsim/zcsim/strategies"
+)
+
+// tcpScript interprets TCP-level scenario files:
+//
+//	connection kernel=all mss=1448 size-goal=64KiB tso=true sg=true sack=true nodelay=true loopback=false completion=20us rwnd=1MiB init-cwnd=10 conns=1
+//	path rate=1Gbit delay=100us loss=0.01 reorder=0.01 reorder-delay=300us dup=0 ack-loss=0.01
+//	workload kind=iscsi-read cmd-bytes=64KiB commands=200 outstanding=8 pool=16 share=true mapped=true
+//	workload kind=bulk bytes=64MiB sndbuf=4MiB
+//	run seed=1 design=all
+//
+// Every command but run prints the setting it made; run runs the scenario
+// under the designs and kernels given and prints the results table.
+// Unspecified values keep DefaultScenario's.
+type tcpScript struct {
+	sc Scenario
+}
+
+func newTCPScript() *tcpScript { return &tcpScript{sc: DefaultScenario()} }
+
+func (t *tcpScript) exec(d *Directive) (string, error) {
+	a := newArgs(d)
+	switch d.Cmd {
+	case "connection":
+		return t.connection(a)
+	case "path":
+		return t.path(a)
+	case "workload":
+		return t.workload(a)
+	case "run":
+		return t.run(a)
+	}
+	return "", d.Errorf("unknown command %q (a TCP scenario has connection, path, workload, run)", d.Cmd)
+}
+
+// size, dur and rate read a unit argument, keeping def when absent.
+func (t *tcpScript) size(a *args, key string, def int64) int64 {
+	v, ok := a.lookup(key)
+	if !ok {
+		return def
+	}
+	n, err := ParseBytes(v)
+	if err != nil {
+		a.fail("%s: %s=%v", a.d.Cmd, key, err)
+	}
+	return n
+}
+
+func (t *tcpScript) dur(a *args, key string, def Time) Time {
+	v, ok := a.lookup(key)
+	if !ok {
+		return def
+	}
+	n, err := ParseDuration(v)
+	if err != nil {
+		a.fail("%s: %s=%v", a.d.Cmd, key, err)
+	}
+	return n
+}
+
+func (t *tcpScript) prob(a *args, key string, def float64) float64 {
+	v, ok := a.lookup(key)
+	if !ok {
+		return def
+	}
+	var p float64
+	if _, err := fmt.Sscanf(v, "%g", &p); err != nil || p < 0 || p > 1 {
+		a.fail("%s: %s=%q is not a probability in [0, 1]", a.d.Cmd, key, v)
+	}
+	return p
+}
+
+func (t *tcpScript) connection(a *args) (string, error) {
+	c := &t.sc.Conn
+	if k := a.str("kernel", false); k != "" {
+		switch k {
+		case "all":
+			t.sc.Kernels = skb.Kernels
+		default:
+			kk, err := skb.ParseKernel(k)
+			if err != nil {
+				a.fail("connection: kernel=%q: want 2.6.26, 6.18 or all", k)
+			}
+			t.sc.Kernels = []skb.Kernel{kk}
+		}
+	}
+	mss := a.num("mss", c.TCP.MSS, false, 64, 65000)
+	c.TCP.MSS, c.Dev.MSS, c.Recv.MSS = mss, mss, mss
+	c.TCP.SizeGoal = int(t.size(a, "size-goal", int64(max(c.TCP.SizeGoal, mss))))
+	c.Dev.TSO = a.flag("tso", c.Dev.TSO)
+	c.Dev.SG = a.flag("sg", c.Dev.SG)
+	c.TCP.SACK = a.flag("sack", c.TCP.SACK)
+	c.Recv.SACK = c.TCP.SACK
+	c.TCP.Nodelay = a.flag("nodelay", c.TCP.Nodelay)
+	c.Dev.Loopback = a.flag("loopback", c.Dev.Loopback)
+	c.Dev.CompletionDelay = int64(t.dur(a, "completion", Time(c.Dev.CompletionDelay)))
+	c.Recv.Window = int(t.size(a, "rwnd", int64(c.Recv.Window)))
+	c.TCP.InitCwnd = a.num("init-cwnd", c.TCP.InitCwnd, false, 1, 1000)
+	t.sc.Conns = a.num("conns", t.sc.Conns, false, 1, 64)
+	if err := a.done(); err != nil {
+		return "", err
+	}
+	if c.TCP.SizeGoal < mss {
+		return "", a.d.Errorf("connection: size-goal %d is below the MSS %d", c.TCP.SizeGoal, mss)
+	}
+	var ks []string
+	for _, k := range t.sc.Kernels {
+		ks = append(ks, k.String())
+	}
+	return fmt.Sprintf("connection: kernels %s, %d conn(s), MSS %d, size goal %d, TSO %t, SG %t, SACK %t, loopback %t\n",
+		strings.Join(ks, " "), t.sc.Conns, mss, c.TCP.SizeGoal, c.Dev.TSO, c.Dev.SG, c.TCP.SACK, c.Dev.Loopback), nil
+}
+
+func (t *tcpScript) path(a *args) (string, error) {
+	c := &t.sc.Conn
+	if v, ok := a.lookup("rate"); ok {
+		r, err := ParseRate(v)
+		if err != nil {
+			a.fail("path: rate=%v", err)
+		}
+		c.Fwd.RateBps, c.Rev.RateBps = r, r
+	}
+	delay := t.dur(a, "delay", c.Fwd.Delay)
+	c.Fwd.Delay, c.Rev.Delay = delay, delay
+	c.Fwd.Loss = t.prob(a, "loss", c.Fwd.Loss)
+	c.Fwd.Reorder = t.prob(a, "reorder", c.Fwd.Reorder)
+	c.Fwd.ReorderDelay = t.dur(a, "reorder-delay", c.Fwd.ReorderDelay)
+	c.Fwd.Dup = t.prob(a, "dup", c.Fwd.Dup)
+	c.Rev.Loss = t.prob(a, "ack-loss", c.Rev.Loss)
+	if err := a.done(); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("path: %d bit/s, %d ns one way, loss %g, reorder %g, dup %g, ACK loss %g\n",
+		c.Fwd.RateBps, c.Fwd.Delay, c.Fwd.Loss, c.Fwd.Reorder, c.Fwd.Dup, c.Rev.Loss), nil
+}
+
+func (t *tcpScript) workload(a *args) (string, error) {
+	w := &t.sc.Workload
+	w.Kind = a.str("kind", true)
+	w.CmdBytes = int(t.size(a, "cmd-bytes", int64(max(w.CmdBytes, 1))))
+	w.Commands = a.num("commands", w.Commands, false, 1, 1_000_000)
+	w.Outstanding = a.num("outstanding", w.Outstanding, false, 1, 4096)
+	w.Pool = a.num("pool", w.Pool, false, 1, 1<<16)
+	w.Share = a.flag("share", w.Share)
+	w.Mapped = a.flag("mapped", w.Mapped)
+	w.Bytes = t.size(a, "bytes", max(w.Bytes, 64<<20))
+	w.SndBuf = int(t.size(a, "sndbuf", int64(max(w.SndBuf, 4<<20))))
+	if err := a.done(); err != nil {
+		return "", err
+	}
+	if err := w.Validate(); err != nil {
+		return "", a.d.Errorf("workload: %s", strings.TrimPrefix(err.Error(), "sim: workload: "))
+	}
+	if w.Kind == "bulk" {
+		return fmt.Sprintf("workload: bulk, %d bytes\n", w.Bytes), nil
+	}
+	return fmt.Sprintf("workload: iscsi-read, %d commands of %d bytes, %d outstanding, pool %d, share %t, mapped %t\n",
+		w.Commands, w.CmdBytes, w.Outstanding, w.Pool, w.Share, w.Mapped), nil
+}
+
+func (t *tcpScript) run(a *args) (string, error) {
+	seed := a.num("seed", int(t.sc.Seed), false, 0, 1<<62)
+	designs := a.str("design", false)
+	if err := a.done(); err != nil {
+		return "", err
+	}
+	sc := t.sc
+	sc.Seed = uint64(seed)
+	sc.Name = a.d.Pos()
+	if designs != "" {
+		es, err := strategies.Parse(designs)
+		if err != nil {
+			return "", a.d.Errorf("run: design=%s", strings.TrimPrefix(err.Error(), "strategies: "))
+		}
+		sc.Designs = es
+	}
+	rs, err := Run(sc)
+	if err != nil {
+		return "", a.d.Errorf("run: %v", err)
+	}
+	var b strings.Builder
+	if err := WriteTable(&b, fmt.Sprintf("seed %d", sc.Seed), rs); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
