@@ -23,6 +23,9 @@ type Scenario struct {
 	MaxEvents uint64
 	// RAMPages sizes static per-page overheads (struct page growth).
 	RAMPages int64
+	// Progress, if set, is called after each design × kernel run with the
+	// runs done and the total.
+	Progress func(done, total int)
 }
 
 // Result is one design's outcome on one kernel.
@@ -93,6 +96,7 @@ func Run(sc Scenario) ([]Result, error) {
 		return nil, fmt.Errorf("%w: %d connections", ErrWorkload, sc.Conns)
 	}
 	var out []Result
+	total := len(sc.Kernels) * len(sc.Designs)
 	for _, k := range sc.Kernels {
 		for _, e := range sc.Designs {
 			r, err := runOne(sc, k, e)
@@ -100,6 +104,9 @@ func Run(sc Scenario) ([]Result, error) {
 				return nil, err
 			}
 			out = append(out, r)
+			if sc.Progress != nil {
+				sc.Progress(len(out), total)
+			}
 		}
 	}
 	return out, nil

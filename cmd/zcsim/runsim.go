@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -120,6 +121,19 @@ func runScenario(f *simFlags, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	start := time.Now()
+	if isTerminal(stderr) {
+		shown := false
+		sc.Progress = func(done, total int) {
+			if time.Since(start) < 2*time.Second && !shown {
+				return
+			}
+			shown = true
+			fmt.Fprintf(stderr, "\rzcsim: %d/%d runs, %.0f s", done, total, time.Since(start).Seconds())
+			if done == total {
+				fmt.Fprint(stderr, "\r\033[K")
+			}
+		}
+	}
 	rs, err := sim.Run(sc)
 	if err != nil {
 		fmt.Fprintf(stderr, "zcsim: run: %v\n", err)
@@ -155,3 +169,13 @@ var (
 	parseRate  = sim.ParseRate
 	parseDur   = sim.ParseDuration
 )
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
