@@ -29,6 +29,12 @@ type expected struct {
 	gen  uint32
 }
 
+// wire is what carries segments: a Path, or a ManualWire that holds them
+// until a script delivers or drops them.
+type wire interface {
+	Send(seg tcp.Segment, bytes int)
+}
+
 // Conn drives one TCP connection on the engine: the application's sends go
 // into the Sender; its skbs go to the Device, whose segments cross the
 // forward Path to the Receiver, whose ACKs cross the reverse Path back.
@@ -42,8 +48,8 @@ type Conn struct {
 	snd  *tcp.Sender
 	dev  *tcp.Device
 	rcv  *tcp.Receiver
-	fwd  *Path[tcp.Segment]
-	rev  *Path[tcp.Segment]
+	fwd  wire
+	rev  wire
 	cfg  ConnConfig
 	tSnd Timer
 	tDev Timer
@@ -77,12 +83,15 @@ func NewConn(eng *Engine, st *skb.Stack, s Streams, name string, cfg ConnConfig,
 	}
 	c.dev = tcp.NewDevice(st, cfg.Dev, read)
 	c.rcv = tcp.NewReceiver(cfg.Recv, 1)
-	if c.fwd, err = NewPath(eng, s, name+"/fwd", cfg.Fwd, c.arriveData); err != nil {
+	fwd, err := NewPath(eng, s, name+"/fwd", cfg.Fwd, c.arriveData)
+	if err != nil {
 		return nil, err
 	}
-	if c.rev, err = NewPath(eng, s, name+"/rev", cfg.Rev, c.arriveAck); err != nil {
+	rev, err := NewPath(eng, s, name+"/rev", cfg.Rev, c.arriveAck)
+	if err != nil {
 		return nil, err
 	}
+	c.fwd, c.rev = fwd, rev
 	c.fireSnd = c.fired(func(now int64) { c.snd.OnTimer(now) })
 	c.fireDev = c.fired(func(now int64) { c.dev.OnTimer(now) })
 	c.fireRcv = c.fired(func(now int64) { c.rcv.OnTimer(now) })
@@ -228,3 +237,50 @@ func (c *Conn) p5(format string, args ...any) {
 
 // Complete reports whether every queued byte was delivered and ACKed.
 func (c *Conn) Complete() bool { return len(c.want) == 0 && c.snd.Idle() }
+
+// Packet is a segment a ManualWire holds.
+type Packet struct {
+	ID  int
+	Seg tcp.Segment
+}
+
+// ManualWire holds every segment until it is delivered or dropped by name.
+type ManualWire struct {
+	prefix string
+	next   int
+	held   []Packet
+}
+
+// Send holds the segment.
+func (w *ManualWire) Send(seg tcp.Segment, _ int) {
+	w.next++
+	w.held = append(w.held, Packet{ID: w.next, Seg: seg})
+}
+
+// Take removes and returns packet id, if held.
+func (w *ManualWire) Take(id int) (tcp.Segment, bool) {
+	for i, p := range w.held {
+		if p.ID == id {
+			w.held = append(w.held[:i], w.held[i+1:]...)
+			return p.Seg, true
+		}
+	}
+	return tcp.Segment{}, false
+}
+
+// Held returns the packets held, in order.
+func (w *ManualWire) Held() []Packet { return w.held }
+
+// UseManualWires replaces both paths by manual wires (step-by-step
+// scenarios) and returns them.
+func (c *Conn) UseManualWires() (data, acks *ManualWire) {
+	data, acks = &ManualWire{prefix: "d"}, &ManualWire{prefix: "a"}
+	c.fwd, c.rev = data, acks
+	return data, acks
+}
+
+// DeliverData hands a data segment to the receiver now.
+func (c *Conn) DeliverData(seg tcp.Segment) { c.arriveData(seg) }
+
+// DeliverAck hands an ACK to the sender now.
+func (c *Conn) DeliverAck(seg tcp.Segment) { c.arriveAck(seg) }

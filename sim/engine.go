@@ -169,6 +169,16 @@ func (e *Engine) Run(until Time) error {
 	return nil
 }
 
+// RunFor fires every event up to now+d and leaves the clock at now+d.
+func (e *Engine) RunFor(d Time) error {
+	target := e.now + d
+	if err := e.Run(target); err != nil {
+		return err
+	}
+	e.now = max(e.now, target)
+	return nil
+}
+
 // Streams hands out independent PCG streams derived from one seed, each
 // forked by name: adding a stream (a new component) never changes the
 // values another stream draws.

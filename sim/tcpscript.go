@@ -20,7 +20,8 @@ import (
 // under the designs and kernels given and prints the results table.
 // Unspecified values keep DefaultScenario's.
 type tcpScript struct {
-	sc Scenario
+	sc    Scenario
+	steps *stepper
 }
 
 func newTCPScript() *tcpScript { return &tcpScript{sc: DefaultScenario()} }
@@ -36,8 +37,12 @@ func (t *tcpScript) exec(d *Directive) (string, error) {
 		return t.workload(a)
 	case "run":
 		return t.run(a)
+	case "start":
+		return t.start(a)
+	case "send", "deliver", "drop", "ack", "advance", "wire", "check":
+		return t.step(a)
 	}
-	return "", d.Errorf("unknown command %q (a TCP scenario has connection, path, workload, run)", d.Cmd)
+	return "", d.Errorf("unknown command %q (a TCP scenario has connection, path, workload, run, start, send, deliver, drop, ack, advance, wire, check)", d.Cmd)
 }
 
 // size, dur and rate read a unit argument, keeping def when absent.
