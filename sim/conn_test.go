@@ -122,8 +122,7 @@ func TestSackShiftingOnly618(t *testing.T) {
 
 // TestSoundDesignsUnderTCP: the sound designs show no violation of P1-P5
 // over random path schedules with the iSCSI workload (sharing, mapped
-// pages, reuse at the signal). CI runs RAPID_CHECKS=100 by default; deeper:
-// RAPID_CHECKS=200 go test ./sim -run TestSoundDesignsUnderTCP.
+// pages, reuse at the signal): 2 × RAPID_CHECKS cases (200 by default).
 func TestSoundDesignsUnderTCP(t *testing.T) {
 	var sound []strategies.Entry
 	for _, n := range strategies.Names() {
@@ -131,7 +130,14 @@ func TestSoundDesignsUnderTCP(t *testing.T) {
 			sound = append(sound, e)
 		}
 	}
-	rapid.Check(t, func(rt *rapid.T) {
+	// Two rounds: 200 cases by default, as CI asks, with `go test ./...`.
+	for range 2 {
+		rapid.Check(t, soundUnderTCP(sound))
+	}
+}
+
+func soundUnderTCP(sound []strategies.Entry) func(*rapid.T) {
+	return func(rt *rapid.T) {
 		c := DefaultConn()
 		c.Fwd.Loss = float64(rapid.IntRange(0, 8).Draw(rt, "loss%")) / 100
 		c.Rev.Loss = float64(rapid.IntRange(0, 8).Draw(rt, "ackloss%")) / 100
@@ -153,5 +159,5 @@ func TestSoundDesignsUnderTCP(t *testing.T) {
 				rt.Fatalf("%s on %s: %s, %d signals for %d commands %v %v", r.Design, r.Kernel, r.Verdict(), r.Signals, r.Commands, r.First, r.P5)
 			}
 		}
-	})
+	}
 }

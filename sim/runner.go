@@ -70,22 +70,25 @@ func (r Result) Verdict() string {
 	return "FLAWED " + strings.Join(ps, ",")
 }
 
-// refCounter counts page reference events per application page.
+// refCounter counts page reference events per application page (page
+// IDs are dense, so a slice indexed by ID).
 type refCounter struct {
 	skb.NopObserver
-	n map[skb.PageID]int
+	n []int
 }
 
-func (r *refCounter) PageGet(e skb.RefEvent) {
-	if e.Page.User() {
-		r.n[e.Page.ID]++
+func (r *refCounter) count(p *skb.Page) {
+	if !p.User() {
+		return
 	}
-}
-func (r *refCounter) PagePut(e skb.RefEvent) {
-	if e.Page.User() {
-		r.n[e.Page.ID]++
+	for int(p.ID) >= len(r.n) {
+		r.n = append(r.n, 0)
 	}
+	r.n[p.ID]++
 }
+
+func (r *refCounter) PageGet(e skb.RefEvent) { r.count(e.Page) }
+func (r *refCounter) PagePut(e skb.RefEvent) { r.count(e.Page) }
 
 // Run runs the scenario under every design and kernel.
 func Run(sc Scenario) ([]Result, error) {
@@ -115,7 +118,7 @@ func Run(sc Scenario) ([]Result, error) {
 func runOne(sc Scenario, k skb.Kernel, e strategies.Entry) (Result, error) {
 	res := Result{Design: e.Info.Name, Kernel: k, Violations: map[strategies.Property]int{}, First: map[strategies.Property]string{}}
 	eng := NewEngine(sc.MaxEvents)
-	refs := &refCounter{n: map[skb.PageID]int{}}
+	refs := &refCounter{}
 	st := skb.NewStack(k, refs)
 	st.SetRecycling(true)
 	chk := NewChecker(st, nil)
@@ -190,7 +193,9 @@ func runOne(sc Scenario, k skb.Kernel, e strategies.Entry) (Result, error) {
 	res.Commands = uses
 	var per []float64
 	for _, n := range refs.n {
-		per = append(per, float64(n))
+		if n > 0 {
+			per = append(per, float64(n))
+		}
 	}
 	slices.Sort(per)
 	if len(per) > 0 {
