@@ -89,9 +89,10 @@ func (d *Device) Xmit(b *skb.Buff, now int64) {
 }
 
 // TakeSegments returns the segments put on the wire since the last call.
+// The slice is reused: consume it before calling the device again.
 func (d *Device) TakeSegments() []Segment {
 	out := d.out
-	d.out = nil
+	d.out = d.out[:0]
 	return out
 }
 

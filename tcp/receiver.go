@@ -104,17 +104,19 @@ func (r *Receiver) OnTimer(now int64) {
 // Timer is the delayed-ACK deadline to schedule, if armed.
 func (r *Receiver) Timer() (int64, bool) { return r.ackTimer, r.ackTimer != 0 }
 
-// TakeAcks returns the ACKs to send and forgets them.
+// TakeAcks returns the ACKs to send and forgets them. The slice is
+// reused: consume it before calling the receiver again.
 func (r *Receiver) TakeAcks() []Segment {
 	out := r.acks
-	r.acks = nil
+	r.acks = r.acks[:0]
 	return out
 }
 
 // TakeDelivered returns the in-order data delivered since the last call.
+// The slice is reused: consume it before calling the receiver again.
 func (r *Receiver) TakeDelivered() []Delivery {
 	out := r.delivery
-	r.delivery = nil
+	r.delivery = r.delivery[:0]
 	return out
 }
 

@@ -117,10 +117,11 @@ func (s *Sender) Queue() []*skb.Buff { return s.q }
 func (s *Sender) Idle() bool { return len(s.q) == 0 }
 
 // TakeXmit returns the skbs (transmit clones or copies) handed to the
-// device since the last call, in order.
+// device since the last call, in order. The slice is reused: consume it
+// before calling the sender again.
 func (s *Sender) TakeXmit() []*skb.Buff {
 	out := s.xmit
-	s.xmit = nil
+	s.xmit = s.xmit[:0]
 	return out
 }
 
