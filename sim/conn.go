@@ -66,6 +66,8 @@ type Conn struct {
 	// OnProgress, if set, runs after every ACK or delivery: the
 	// application sees what was acknowledged and delivered.
 	OnProgress func()
+	// Tap, if set, sees every skb the device reads.
+	Tap func(skb.TxReport)
 }
 
 // NewConn builds a connection on eng whose skbs live in st; streams fork
@@ -81,7 +83,13 @@ func NewConn(eng *Engine, st *skb.Stack, s Streams, name string, cfg ConnConfig,
 	if chk != nil {
 		read = chk.Transmit
 	}
-	c.dev = tcp.NewDevice(st, cfg.Dev, read)
+	c.dev = tcp.NewDevice(st, cfg.Dev, func(b *skb.Buff) skb.TxReport {
+		rep := read(b)
+		if c.Tap != nil {
+			c.Tap(rep)
+		}
+		return rep
+	})
 	c.rcv = tcp.NewReceiver(cfg.Recv, 1)
 	fwd, err := NewPath(eng, s, name+"/fwd", cfg.Fwd, c.arriveData)
 	if err != nil {
@@ -109,6 +117,16 @@ func (c *Conn) Delivered() int64 { return c.delivered }
 // Queue hands bytes [off, off+n) of the buffer's pages to the connection
 // as part of send id (zero copy unless copyData), and pushes.
 func (c *Conn) Queue(id skb.SendID, pages []*skb.Page, off, n int, copyData bool) error {
+	return c.queue(id, pages, off, n, copyData, false)
+}
+
+// QueueMore is Queue with MSG_MORE: the bytes wait for the next send
+// instead of being pushed (tcp_push with TCP_NAGLE_CORK).
+func (c *Conn) QueueMore(id skb.SendID, pages []*skb.Page, off, n int, copyData bool) error {
+	return c.queue(id, pages, off, n, copyData, true)
+}
+
+func (c *Conn) queue(id skb.SendID, pages []*skb.Page, off, n int, copyData, more bool) error {
 	c.st.SetNow(int64(c.eng.Now()))
 	for n > 0 {
 		p := pages[off/skb.PageSize]
@@ -122,7 +140,9 @@ func (c *Conn) Queue(id skb.SendID, pages []*skb.Page, off, n int, copyData bool
 		off += chunk
 		n -= chunk
 	}
-	c.snd.Push(int64(c.eng.Now()))
+	if !more {
+		c.snd.Push(int64(c.eng.Now()))
+	}
 	c.flush()
 	return nil
 }

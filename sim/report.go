@@ -13,7 +13,7 @@ import (
 
 // reportColumns are the result table's columns, in order.
 var reportColumns = []string{"kernel", "design", "verdict", "P1", "P2", "P3", "P4", "P5", "cmds", "signals", "copied",
-	"lat_p50_us", "lat_p99_us", "lat_max_us", "ticks_per_MB", "refs_min", "refs_med", "refs_p99", "refs_max",
+	"lat_p50_us", "lat_p99_us", "lat_max_us", "ticks_per_MB", "refs_per_tx_min", "refs_per_tx_med", "refs_per_tx_p99", "refs_per_tx_max",
 	"static_B", "peak_dyn_B", "delivered_B", "sim_ms", "events"}
 
 func us(ns int64) string { return strconv.FormatFloat(float64(ns)/1e3, 'f', 1, 64) }
@@ -24,8 +24,8 @@ func (r Result) row() []string {
 	return []string{r.Kernel.String(), r.Design, r.Verdict(), v(strategies.P1), v(strategies.P2), v(strategies.P3), v(strategies.P4),
 		strconv.Itoa(len(r.P5)), strconv.Itoa(r.Commands), strconv.Itoa(r.Signals), strconv.Itoa(r.Copied),
 		us(r.LatP50), us(r.LatP99), us(r.LatMax), strconv.FormatFloat(r.TicksPerMB, 'f', 0, 64),
-		strconv.FormatFloat(r.RefsMin, 'f', 0, 64), strconv.FormatFloat(r.RefsMed, 'f', 0, 64),
-		strconv.FormatFloat(r.RefsP99, 'f', 0, 64), strconv.FormatFloat(r.RefsMax, 'f', 0, 64),
+		strconv.FormatFloat(r.RefsMin, 'f', 1, 64), strconv.FormatFloat(r.RefsMed, 'f', 1, 64),
+		strconv.FormatFloat(r.RefsP99, 'f', 1, 64), strconv.FormatFloat(r.RefsMax, 'f', 1, 64),
 		strconv.FormatInt(r.StaticBytes, 10), strconv.FormatInt(r.PeakDynBytes, 10),
 		strconv.FormatInt(r.Delivered, 10), strconv.FormatFloat(float64(r.SimTime)/1e6, 'f', 3, 64),
 		strconv.FormatUint(r.Events, 10)}

@@ -41,7 +41,8 @@ type Result struct {
 	// Latency of correct signals after T(c), virtual ns.
 	LatP50, LatP99, LatMax int64
 	TicksPerMB             float64
-	// RefsPerPage: page reference events per application page per use.
+	// Refs*: page reference events per application page per transmit of
+	// its bytes, over the pages that were transmitted.
 	RefsMin, RefsMed, RefsP99, RefsMax float64
 	StaticBytes, PeakDynBytes          int64
 	Delivered                          int64
@@ -70,11 +71,27 @@ func (r Result) Verdict() string {
 	return "FLAWED " + strings.Join(ps, ",")
 }
 
-// refCounter counts page reference events per application page (page
-// IDs are dense, so a slice indexed by ID).
+// refCounter counts page reference events and transmits per application
+// page (page IDs are dense, so slices indexed by ID).
 type refCounter struct {
 	skb.NopObserver
-	n []int
+	n  []int
+	tx []int
+}
+
+// transmitted counts, per page, the skbs that carried its bytes.
+func (r *refCounter) transmitted(rep skb.TxReport) {
+	last := skb.PageID(0)
+	for _, p := range rep.Pieces {
+		if p.Page == 0 || p.Page == last || p.Snap != skb.Live {
+			continue
+		}
+		last = p.Page
+		for int(p.Page) >= len(r.tx) {
+			r.tx = append(r.tx, 0)
+		}
+		r.tx[p.Page]++
+	}
 }
 
 func (r *refCounter) count(p *skb.Page) {
@@ -136,6 +153,7 @@ func runOne(sc Scenario, k skb.Kernel, e strategies.Entry) (Result, error) {
 		if err != nil {
 			return res, err
 		}
+		c.Tap = refs.transmitted
 		a = newApp(sc.Workload, eng, st, c, d, chk)
 		apps, conns, designs = append(apps, a), append(conns, c), append(designs, d)
 	}
@@ -192,9 +210,9 @@ func runOne(sc Scenario, k skb.Kernel, e strategies.Entry) (Result, error) {
 	}
 	res.Commands = uses
 	var per []float64
-	for _, n := range refs.n {
-		if n > 0 {
-			per = append(per, float64(n))
+	for id, n := range refs.n {
+		if n > 0 && id < len(refs.tx) && refs.tx[id] > 0 {
+			per = append(per, float64(n)/float64(refs.tx[id]))
 		}
 	}
 	slices.Sort(per)

@@ -39,10 +39,10 @@ func (t *tcpScript) exec(d *Directive) (string, error) {
 		return t.run(a)
 	case "start":
 		return t.start(a)
-	case "send", "deliver", "drop", "ack", "advance", "wire", "check":
+	case "send", "deliver", "drop", "ack", "advance", "reset", "wire", "check":
 		return t.step(a)
 	}
-	return "", d.Errorf("unknown command %q (a TCP scenario has connection, path, workload, run, start, send, deliver, drop, ack, advance, wire, check)", d.Cmd)
+	return "", d.Errorf("unknown command %q (a TCP scenario has connection, path, workload, run, start, send, deliver, drop, ack, advance, reset, wire, check)", d.Cmd)
 }
 
 // size, dur and rate read a unit argument, keeping def when absent.

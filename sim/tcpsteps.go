@@ -19,6 +19,7 @@ import (
 //	drop pkt=d3|all              data packets are lost
 //	ack pkt=a1|all               ACKs reach the sender (ack drop=a2 loses one)
 //	advance by=10ms              virtual time passes: TX completion, delayed ACKs, RTO
+//	reset                        the connection is reset: every queue purged (tcp_write_queue_purge)
 //	wire                         the packets held on both wires
 //	check                        P3 at quiescence
 //
@@ -142,6 +143,13 @@ func (t *tcpScript) step(a *args) (string, error) {
 		if err := s.eng.RunFor(by); err != nil {
 			return "", a.d.Errorf("advance: %v", err)
 		}
+	case "reset":
+		if err := a.done(); err != nil {
+			return "", err
+		}
+		s.st.SetNow(int64(s.eng.Now()))
+		s.c.Sender().Reset()
+		s.chk.Settle()
 	case "wire":
 		if err := a.done(); err != nil {
 			return "", err

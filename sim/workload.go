@@ -167,15 +167,15 @@ func (a *app) serve() {
 	}
 }
 
-// issue sends one READ response: a 48-byte header (copied, not the
-// design's business) and the data from a pool buffer.
+// issue sends one READ response: a 48-byte header (copied with MSG_MORE,
+// not the design's business) and the data from a pool buffer.
 func (a *app) issue() {
 	buf := a.free[0]
 	a.free = a.free[1:]
 	a.issued++
 	hid := a.st.OpenSend()
 	a.chk.Ignore(hid)
-	if err := a.c.Queue(hid, []*skb.Page{a.header}, 0, 48, true); err != nil {
+	if err := a.c.QueueMore(hid, []*skb.Page{a.header}, 0, 48, true); err != nil {
 		a.err = err
 		return
 	}

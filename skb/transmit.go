@@ -24,9 +24,11 @@ type TxReport struct {
 	Pieces []Piece
 }
 
-// Piece is a run as read, and whether the bytes read were stale.
+// Piece is a run as read, the page it was read from (0 for the linear
+// part), and whether the bytes read were stale.
 type Piece struct {
 	Run
+	Page  PageID
 	Stale bool
 }
 
@@ -50,7 +52,7 @@ func (s *Stack) Transmit(b *Buff) TxReport {
 		f := &b.sh.frags[i]
 		for _, r := range f.prov.runs() {
 			rep.Runs = appendRun(rep.Runs, r)
-			rep.Pieces = append(rep.Pieces, Piece{Run: r, Stale: r.Snap == Stale || r.Snap == Live && r.Gen != f.Page.gen})
+			rep.Pieces = append(rep.Pieces, Piece{Run: r, Page: f.Page.ID, Stale: r.Snap == Stale || r.Snap == Live && r.Gen != f.Page.gen})
 			switch {
 			case r.Snap == Live && r.Gen != f.Page.gen:
 				rep.Corrupt = append(rep.Corrupt, Corruption{Send: r.Send, Off: r.Off, Len: r.Len, Page: f.Page.ID, Gen: r.Gen, Now: f.Page.gen})

@@ -127,7 +127,7 @@ func TestBadInput(t *testing.T) {
 		{"no commands", "# only a comment\n", "x.txt:1: sim: script: no commands"},
 		{"bad name", k + "alloc as=a/b\n", "x.txt:7: alloc: as=\"a/b\" is not a name (letters, digits, _ - .)"},
 		{"close twice", k + "close send=c1\n\nclose send=c1\n", "x.txt:9: close: c1 is already closed"},
-		{"tcp: unknown command", "connection kernel=6.18\n\nclone skb=a as=b\n", "x.txt:3: unknown command \"clone\" (a TCP scenario has connection, path, workload, run, start, send, deliver, drop, ack, advance, wire, check)"},
+		{"tcp: unknown command", "connection kernel=6.18\n\nclone skb=a as=b\n", "x.txt:3: unknown command \"clone\" (a TCP scenario has connection, path, workload, run, start, send, deliver, drop, ack, advance, reset, wire, check)"},
 		{"tcp: bad loss", "connection kernel=6.18\n\npath loss=1.5\n", "x.txt:3: path: loss=\"1.5\" is not a probability in [0, 1]"},
 		{"tcp: bad rate", "connection\n\npath rate=fast\n", "x.txt:3: path: rate=\"fast\" is not a rate between 1Kbit and 10000Gbit"},
 		{"tcp: bad workload", "connection\n\nworkload kind=iscsi-read pool=2 outstanding=4\n", "x.txt:3: workload: a pool of 2 buffers cannot serve 4 outstanding commands"},
