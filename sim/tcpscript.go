@@ -45,29 +45,25 @@ func (t *tcpScript) exec(d *Directive) (string, error) {
 	return "", d.Errorf("unknown command %q (a TCP scenario has connection, path, workload, run, start, send, deliver, drop, ack, advance, reset, wire, check)", d.Cmd)
 }
 
-// size, dur and rate read a unit argument, keeping def when absent.
-func (t *tcpScript) size(a *args, key string, def int64) int64 {
+// argParsed reads argument key with parse, keeping def when it is absent.
+func argParsed[T any](a *args, key string, def T, parse func(string) (T, error)) T {
 	v, ok := a.lookup(key)
 	if !ok {
 		return def
 	}
-	n, err := ParseBytes(v)
+	n, err := parse(v)
 	if err != nil {
 		a.fail("%s: %s=%v", a.d.Cmd, key, err)
 	}
 	return n
 }
 
+// size and dur read a size (64KiB) and a duration (50us).
+func (t *tcpScript) size(a *args, key string, def int64) int64 {
+	return argParsed(a, key, def, ParseBytes)
+}
 func (t *tcpScript) dur(a *args, key string, def Time) Time {
-	v, ok := a.lookup(key)
-	if !ok {
-		return def
-	}
-	n, err := ParseDuration(v)
-	if err != nil {
-		a.fail("%s: %s=%v", a.d.Cmd, key, err)
-	}
-	return n
+	return argParsed(a, key, def, ParseDuration)
 }
 
 func (t *tcpScript) prob(a *args, key string, def float64) float64 {
@@ -125,13 +121,8 @@ func (t *tcpScript) connection(a *args) (string, error) {
 
 func (t *tcpScript) path(a *args) (string, error) {
 	c := &t.sc.Conn
-	if v, ok := a.lookup("rate"); ok {
-		r, err := ParseRate(v)
-		if err != nil {
-			a.fail("path: rate=%v", err)
-		}
-		c.Fwd.RateBps, c.Rev.RateBps = r, r
-	}
+	rate := argParsed(a, "rate", c.Fwd.RateBps, ParseRate)
+	c.Fwd.RateBps, c.Rev.RateBps = rate, rate
 	delay := t.dur(a, "delay", c.Fwd.Delay)
 	c.Fwd.Delay, c.Rev.Delay = delay, delay
 	c.Fwd.Loss = t.prob(a, "loss", c.Fwd.Loss)
