@@ -46,15 +46,10 @@ type Checker struct {
 // sends in details.
 func NewChecker(st *skb.Stack, names skb.Namer) *Checker {
 	if names == nil {
-		names = defaultNames{}
+		names = skb.IDNamer{}
 	}
 	return &Checker{st: st, names: names}
 }
-
-type defaultNames struct{}
-
-func (defaultNames) BuffName(id skb.BuffID) string { return fmt.Sprintf("b%d", id) }
-func (defaultNames) SendName(id skb.SendID) string { return fmt.Sprintf("c%d", id) }
 
 // Notify is the strategies.Notify to give the design. The signal is held
 // against T(id) by Settle, once the operation during which it came is over:
@@ -161,6 +156,15 @@ func (c *Checker) Quiesce() bool {
 		}
 	}
 	return true
+}
+
+// Report is the check's one-line verdict: "quiescent; N violations in
+// all", or why the system is not quiescent yet. It runs Quiesce.
+func (c *Checker) Report() string {
+	if !c.Quiesce() {
+		return "not quiescent: " + c.NotQuiescent()
+	}
+	return fmt.Sprintf("quiescent; %d violations in all", len(c.Violations()))
 }
 
 // NotQuiescent says why the system is not quiescent ("2 skbs left", "c1

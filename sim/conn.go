@@ -177,7 +177,6 @@ func (c *Conn) fired(on func(now int64)) func() {
 	return func() {
 		c.st.SetNow(int64(c.eng.Now()))
 		on(int64(c.eng.Now()))
-		c.settle()
 		c.flush()
 	}
 }
@@ -212,7 +211,6 @@ func (c *Conn) arriveData(seg tcp.Segment) {
 func (c *Conn) arriveAck(a tcp.Segment) {
 	c.st.SetNow(int64(c.eng.Now()))
 	c.snd.OnAck(a, int64(c.eng.Now()))
-	c.settle()
 	c.flush()
 	if c.OnProgress != nil {
 		c.OnProgress()
@@ -266,9 +264,8 @@ type Packet struct {
 
 // ManualWire holds every segment until it is delivered or dropped by name.
 type ManualWire struct {
-	prefix string
-	next   int
-	held   []Packet
+	next int
+	held []Packet
 }
 
 // Send holds the segment.
@@ -294,7 +291,7 @@ func (w *ManualWire) Held() []Packet { return w.held }
 // UseManualWires replaces both paths by manual wires (step-by-step
 // scenarios) and returns them.
 func (c *Conn) UseManualWires() (data, acks *ManualWire) {
-	data, acks = &ManualWire{prefix: "d"}, &ManualWire{prefix: "a"}
+	data, acks = &ManualWire{}, &ManualWire{}
 	c.fwd, c.rev = data, acks
 	return data, acks
 }

@@ -50,13 +50,8 @@ type appBuffer struct {
 	pages []*skb.Page
 }
 
-// NewOpScript returns an interpreter; the observers are added to the stack
-// that the script's "kernel" directive creates.
-func NewOpScript(observers ...skb.Observer) *OpScript {
-	return newLane(nil, observers)
-}
-
-// newLane returns an interpreter running design e (nil: no design).
+// newLane returns an interpreter running design e (nil: no design); the
+// observers are added to the stack its "kernel" directive creates.
 func newLane(e *strategies.Entry, observers []skb.Observer) *OpScript {
 	return &OpScript{
 		entry:     e,
@@ -79,7 +74,7 @@ func (o *OpScript) BuffName(id skb.BuffID) string {
 	if n, ok := o.skbNames[id]; ok {
 		return n
 	}
-	return fmt.Sprintf("b%d", id)
+	return skb.IDNamer{}.BuffName(id)
 }
 
 // SendName implements skb.Namer with the script's send names.
@@ -87,7 +82,7 @@ func (o *OpScript) SendName(id skb.SendID) string {
 	if int(id) < len(o.sendNames) && id > 0 {
 		return o.sendNames[id]
 	}
-	return fmt.Sprintf("c%d", id)
+	return skb.IDNamer{}.SendName(id)
 }
 
 // Exec runs one directive and returns its output. An error means the

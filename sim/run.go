@@ -8,9 +8,8 @@ import (
 
 // RunOps parses a script and runs it from the top: an op-level script (it
 // starts with kernel) or a TCP scenario (it starts with connection). It
-// returns the
-// script re-rendered with every directive's freshly computed output (so a
-// diff against the file shows behaviour changes) and the directives, whose
+// returns the script re-rendered with every directive's freshly computed
+// output (so a diff against the file shows behaviour changes) and the directives, whose
 // Expected fields still hold the file's outputs. The error, if any, is the
 // first one and reads "file:line: what is wrong"; no partial result is
 // returned with it.

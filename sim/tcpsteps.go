@@ -164,11 +164,7 @@ func (t *tcpScript) step(a *args) (string, error) {
 		if err := a.done(); err != nil {
 			return "", err
 		}
-		if !s.chk.Quiesce() {
-			fmt.Fprintf(&out, "not quiescent: %s\n", s.chk.NotQuiescent())
-		} else {
-			fmt.Fprintf(&out, "quiescent; %d violations in all\n", len(s.chk.Violations()))
-		}
+		out.WriteString(s.chk.Report() + "\n")
 	}
 	s.news(&out)
 	return out.String(), nil

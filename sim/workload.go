@@ -6,6 +6,7 @@ import (
 
 	"github.com/zcsim/zcsim/skb"
 	"github.com/zcsim/zcsim/strategies"
+	"github.com/zcsim/zcsim/tcp"
 )
 
 // ErrWorkload is wrapped by every invalid workload.
@@ -201,7 +202,7 @@ func (a *app) issue() {
 // request (it arrives one reverse-path delay later).
 func (a *app) progress() {
 	rcv := a.c.Receiver().RcvNxt()
-	for len(a.order) > 0 && !After32(a.cmds[a.order[0]].end, rcv) {
+	for len(a.order) > 0 && !tcp.After(a.cmds[a.order[0]].end, rcv) {
 		a.order = a.order[1:]
 		a.eng.After(a.c.cfg.Rev.Delay, func() {
 			a.wanted++
@@ -229,6 +230,3 @@ func (a *app) fillBulk() {
 		a.d.Queued(a.bulkID)
 	}
 }
-
-// After32 is tcp.After, for the application's bookkeeping.
-func After32(a, b uint32) bool { return int32(a-b) > 0 }

@@ -123,16 +123,6 @@ type Frag struct {
 // End is the page offset just past the frag's last byte.
 func (f *Frag) End() int32 { return f.Off + f.Size }
 
-// hasSend reports whether the frag's live bytes include send id.
-func (f *Frag) hasSend(id SendID) bool {
-	for _, r := range f.prov.runs() {
-		if r.Send == id && r.Snap == Live {
-			return true
-		}
-	}
-	return false
-}
-
 // liveSends calls fn once for each distinct send whose bytes this frag still
 // reads from a user page.
 func (f *Frag) liveSends(fn func(SendID)) {

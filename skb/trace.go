@@ -49,14 +49,18 @@ type Namer interface {
 	SendName(SendID) string
 }
 
-type defaultNamer struct{}
+// IDNamer names skbs and sends by identifier: "b7", "c3".
+type IDNamer struct{}
 
-func (defaultNamer) BuffName(id BuffID) string { return fmt.Sprintf("b%d", id) }
-func (defaultNamer) SendName(id SendID) string { return fmt.Sprintf("c%d", id) }
+// BuffName is "b" and the skb's ID.
+func (IDNamer) BuffName(id BuffID) string { return fmt.Sprintf("b%d", id) }
+
+// SendName is "c" and the send's ID.
+func (IDNamer) SendName(id SendID) string { return fmt.Sprintf("c%d", id) }
 
 // String renders the event as one trace line, for example
 // "P+ p3 refs 1->2 s1[0] [pskb_expand_head]".
-func (e Event) String() string { return e.Format(defaultNamer{}) }
+func (e Event) String() string { return e.Format(IDNamer{}) }
 
 // Format renders the event as one trace line, naming skbs and sends with n.
 func (e Event) Format(n Namer) string {

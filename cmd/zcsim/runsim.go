@@ -65,27 +65,27 @@ func (f *simFlags) scenario() (sim.Scenario, error) {
 	}
 	w := sim.Workload{Kind: f.workload, Commands: f.commands, Outstanding: f.outstanding, Pool: f.pool,
 		Share: f.share, Mapped: f.mapped, SndBuf: 4 << 20}
-	cb, err := parseBytes(f.cmdBytes)
+	cb, err := sim.ParseBytes(f.cmdBytes)
 	if err != nil {
 		return sc, fmt.Errorf("-cmd-bytes: %w", err)
 	}
 	w.CmdBytes = int(min(cb, 1<<30))
-	if w.Bytes, err = parseBytes(f.bytes); err != nil {
+	if w.Bytes, err = sim.ParseBytes(f.bytes); err != nil {
 		return sc, fmt.Errorf("-bytes: %w", err)
 	}
 	if err := w.Validate(); err != nil {
 		return sc, fmt.Errorf("-workload: %s", strings.TrimPrefix(err.Error(), "sim: workload: "))
 	}
 	sc.Workload = w
-	rate, err := parseRate(f.rate)
+	rate, err := sim.ParseRate(f.rate)
 	if err != nil {
 		return sc, fmt.Errorf("-rate: %w", err)
 	}
-	delay, err := parseDur(f.delay)
+	delay, err := sim.ParseDuration(f.delay)
 	if err != nil {
 		return sc, fmt.Errorf("-delay: %w", err)
 	}
-	rd, err := parseDur(f.reorderD)
+	rd, err := sim.ParseDuration(f.reorderD)
 	if err != nil {
 		return sc, fmt.Errorf("-reorder-delay: %w", err)
 	}
@@ -163,12 +163,6 @@ func runScenario(f *simFlags, stdout, stderr io.Writer) int {
 	}
 	return exitOK
 }
-
-var (
-	parseBytes = sim.ParseBytes
-	parseRate  = sim.ParseRate
-	parseDur   = sim.ParseDuration
-)
 
 // isTerminal reports whether w is a character device (a terminal).
 func isTerminal(w io.Writer) bool {
