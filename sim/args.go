@@ -2,7 +2,6 @@ package sim
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 )
 
@@ -64,16 +63,12 @@ func (a *args) num(key string, def int, required bool, lo, hi int) int {
 		}
 		return def
 	}
-	n, err := strconv.Atoi(v)
+	n, err := ParseInt(v, int64(lo), int64(hi))
 	if err != nil {
-		a.fail("%s: %s=%q is not a whole number", a.d.Cmd, key, v)
+		a.fail("%s: %s=%v", a.d.Cmd, key, err)
 		return def
 	}
-	if n < lo || n > hi {
-		a.fail("%s: %s=%d out of range [%d, %d]", a.d.Cmd, key, n, lo, hi)
-		return def
-	}
-	return n
+	return int(n)
 }
 
 // flag reports a boolean: a bare key, or key=true / key=false.
@@ -82,14 +77,15 @@ func (a *args) flag(key string, def bool) bool {
 	if !ok {
 		return def
 	}
-	switch v {
-	case "", "true":
+	if v == "" {
 		return true
-	case "false":
-		return false
 	}
-	a.fail("%s: %s=%q is not true or false", a.d.Cmd, key, v)
-	return def
+	b, err := ParseBool(v)
+	if err != nil {
+		a.fail("%s: %s=%v", a.d.Cmd, key, err)
+		return def
+	}
+	return b
 }
 
 // list returns the comma-separated values of key.

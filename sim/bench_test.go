@@ -17,7 +17,7 @@ func BenchmarkBulk1GiB(b *testing.B) {
 	c.Fwd.RateBps, c.Rev.RateBps = 10_000_000_000, 10_000_000_000
 	c.Fwd.Delay, c.Rev.Delay = 50*Microsecond, 50*Microsecond
 	sc := Scenario{Seed: 1, Kernels: []skb.Kernel{skb.Linux618}, Designs: []strategies.Entry{e}, Conn: c, Conns: 1,
-		Workload: Workload{Kind: "bulk", Bytes: 1 << 30, SndBuf: 4 << 20}, MaxEvents: 1 << 32, RAMPages: 1 << 18}
+		Workload: Workload{Kind: "bulk", Bytes: 1 << 30, SndBuf: 4 << 20}, Limits: Limits{Events: 1 << 32, Memory: 1 << 30, LineBytes: 1 << 16, ScriptBytes: 1 << 20}, RAMPages: 1 << 18}
 	b.ReportAllocs()
 	var r Result
 	for b.Loop() {
@@ -27,11 +27,11 @@ func BenchmarkBulk1GiB(b *testing.B) {
 		}
 		r = rs[0]
 	}
-	if r.Delivered != 1<<30 || r.Verdict() != "ok" {
-		b.Fatalf("delivered %d, verdict %s", r.Delivered, r.Verdict())
+	if r.BytesDelivered != 1<<30 || r.Verdict != VerdictOK {
+		b.Fatalf("delivered %d, verdict %s", r.BytesDelivered, r.Summary())
 	}
 	sec := b.Elapsed().Seconds() / float64(b.N)
 	b.ReportMetric(float64(r.SimTime)/1e9, "sim-s/op")
-	b.ReportMetric(float64(r.Delivered)/sec, "sim-B/s")
+	b.ReportMetric(float64(r.BytesDelivered)/sec, "sim-B/s")
 	b.ReportMetric(float64(r.Events)/sec, "events/s")
 }

@@ -60,9 +60,11 @@ type Conn struct {
 	want      []expected
 	sendOff   map[skb.SendID]int64
 	delivered int64
-	// P5 holds the stream violations (gaps, reordering, duplicates,
-	// corrupt bytes) the receiver saw.
-	P5 []string
+	// P5 holds the first stream violations (gaps, reordering, duplicates,
+	// corrupt bytes) the receiver saw, at most maxP5 of them; P5Events
+	// counts them all.
+	P5       []StreamViolation
+	P5Events int
 	// OnProgress, if set, runs after every ACK or delivery: the
 	// application sees what was acknowledged and delivered.
 	OnProgress func()
@@ -147,6 +149,10 @@ func (c *Conn) queue(id skb.SendID, pages []*skb.Page, off, n int, copyData, mor
 	return nil
 }
 
+// Closed tells the connection that send id is complete: its byte offset is
+// no longer needed (the stream oracle keeps what is still to be delivered).
+func (c *Conn) Closed(id skb.SendID) { delete(c.sendOff, id) }
+
 // flush moves what the state machines produced: skbs to the device,
 // segments and ACKs onto the paths, and reschedules the timers.
 func (c *Conn) flush() {
@@ -223,16 +229,16 @@ func (c *Conn) verify(dl tcp.Delivery) {
 		left := ch
 		for left.N > 0 {
 			if len(c.want) == 0 {
-				c.p5("delivered %d bytes beyond the end of the stream", left.N)
+				c.p5(skb.SendID(left.Send), "delivered %d bytes beyond the end of the stream", left.N)
 				return
 			}
 			w := &c.want[0]
 			if left.Send != int32(w.send) || left.Off != w.off {
-				c.p5("at byte %d expected c%d[%d], got c%d[%d]", c.delivered, w.send, w.off, left.Send, left.Off)
+				c.p5(w.send, "at byte %d expected c%d[%d], got c%d[%d]", c.delivered, w.send, w.off, left.Send, left.Off)
 				return
 			}
 			if left.Stale || left.Gen != w.gen {
-				c.p5("bytes c%d[%d,+%d) delivered with the wrong content", w.send, w.off, min(left.N, w.n))
+				c.p5(w.send, "bytes c%d[%d,+%d) delivered with the wrong content", w.send, w.off, min(left.N, w.n))
 			}
 			k := min(left.N, w.n)
 			left.N -= k
@@ -247,11 +253,45 @@ func (c *Conn) verify(dl tcp.Delivery) {
 	}
 }
 
-func (c *Conn) p5(format string, args ...any) {
-	if len(c.P5) < 16 {
-		c.P5 = append(c.P5, fmt.Sprintf(format, args...))
+// StreamViolation is one breach of P5 and the send whose bytes it concerns.
+type StreamViolation struct {
+	Send   skb.SendID
+	Detail string
+}
+
+// maxP5 is how many stream violations a connection keeps in full.
+const maxP5 = 16
+
+func (c *Conn) p5(send skb.SendID, format string, args ...any) {
+	c.P5Events++
+	if len(c.P5) < maxP5 {
+		c.P5 = append(c.P5, StreamViolation{Send: send, Detail: fmt.Sprintf(format, args...)})
 	}
 }
+
+// Validate reports the first impossible value of the connection.
+func (c ConnConfig) Validate() error {
+	if err := c.Fwd.Validate(); err != nil {
+		return err
+	}
+	if err := c.Rev.Validate(); err != nil {
+		return err
+	}
+	if err := c.TCP.Validate(); err != nil {
+		return err
+	}
+	switch w := c.Recv.Window; {
+	case w < c.TCP.MSS:
+		return fmt.Errorf("%w: receive window %d is below one MSS (%d): no full segment could ever be sent", tcp.ErrConfig, w, c.TCP.MSS)
+	case w > MaxWindow:
+		return fmt.Errorf("%w: receive window %d is over %d, the largest window scaling allows (RFC 7323)", tcp.ErrConfig, w, MaxWindow)
+	}
+	return nil
+}
+
+// MaxWindow is the largest receive window TCP can advertise: 65535 << 14
+// (window scale 14, RFC 7323 §2.3).
+const MaxWindow = 65535 << 14
 
 // Complete reports whether every queued byte was delivered and ACKed.
 func (c *Conn) Complete() bool { return len(c.want) == 0 && c.snd.Idle() }

@@ -147,7 +147,7 @@ func soundUnderTCP(sound []strategies.Entry) func(*rapid.T) {
 		c.Dev.SG = rapid.Bool().Draw(rt, "sg")
 		c.Dev.Loopback = rapid.Bool().Draw(rt, "loopback")
 		sc := Scenario{Seed: rapid.Uint64().Draw(rt, "seed"), Kernels: skb.Kernels, Designs: sound, Conn: c, Conns: 1,
-			MaxEvents: 5_000_000, RAMPages: 1 << 18,
+			Limits: DefaultLimits, RAMPages: 1 << 18,
 			Workload: Workload{Kind: "iscsi-read", CmdBytes: rapid.SampledFrom([]int{4096, 20000, 65536}).Draw(rt, "cmd"),
 				Commands: 24, Outstanding: rapid.IntRange(1, 6).Draw(rt, "outstanding"), Pool: 8, Share: true, Mapped: true}}
 		rs, err := Run(sc)
@@ -155,8 +155,8 @@ func soundUnderTCP(sound []strategies.Entry) func(*rapid.T) {
 			rt.Fatal(err)
 		}
 		for _, r := range rs {
-			if r.Verdict() != "ok" || r.Signals != r.Commands {
-				rt.Fatalf("%s on %s: %s, %d signals for %d commands %v %v", r.Design, r.Kernel, r.Verdict(), r.Signals, r.Commands, r.First, r.P5)
+			if r.Verdict != VerdictOK || r.Signals != r.CommandsTotal || r.CommandsSignalled != r.CommandsTotal {
+				rt.Fatalf("%s on %s: %s, %d signals for %d commands %v", r.Design, r.Kernel, r.Summary(), r.Signals, r.CommandsTotal, r.Violations)
 			}
 		}
 	}

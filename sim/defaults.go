@@ -34,15 +34,15 @@ func DefaultScenario() Scenario {
 	c.Fwd.Loss, c.Rev.Loss = 0.01, 0.01
 	c.Fwd.Reorder, c.Fwd.ReorderDelay = 0.01, 300*Microsecond
 	return Scenario{
-		Name:     "iscsi-read over a lossy path",
+		Name:     "default",
 		Seed:     1,
 		Kernels:  skb.Kernels,
 		Designs:  all,
 		Conn:     c,
 		Workload: Workload{Kind: "iscsi-read", CmdBytes: 65536, Commands: 200, Outstanding: 8, Pool: 16, Share: true, Mapped: true},
 		Conns:    1,
-		// 50 M events bound a run; 1 GiB of RAM sizes struct page growth.
-		MaxEvents: 50_000_000,
-		RAMPages:  1 << 18,
+		Limits:   DefaultLimits,
+		// 1 GiB of RAM sizes struct page growth.
+		RAMPages: 1 << 18,
 	}
 }

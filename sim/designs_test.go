@@ -65,7 +65,7 @@ func TestFlawedDesignsFound(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			for _, k := range skb.Kernels {
-				f, err := Explore(e, k, 1, 200, 60)
+				f, err := Explore(e, k, 1, 200, 60, nil)
 				require.NoError(t, err)
 				require.NotNil(t, f, "%s on %s: no violation found in seeds 1-200", name, k)
 				require.Contains(t, e.Info.Violates, f.Violation.Property, "%s: found %s", name, f.Violation)
@@ -104,9 +104,9 @@ func laneShows(src, name string) bool {
 // TestExploreDeterministic: the same seed gives the same script.
 func TestExploreDeterministic(t *testing.T) {
 	e, _ := strategies.Lookup("shinfo-destructor")
-	a, err := Explore(e, skb.Linux2626, 1, 50, 60)
+	a, err := Explore(e, skb.Linux2626, 1, 50, 60, nil)
 	require.NoError(t, err)
-	b, err := Explore(e, skb.Linux2626, 1, 50, 60)
+	b, err := Explore(e, skb.Linux2626, 1, 50, 60, nil)
 	require.NoError(t, err)
 	require.NotNil(t, a)
 	require.Equal(t, a.Script, b.Script)

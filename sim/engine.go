@@ -2,7 +2,6 @@ package sim
 
 import (
 	"container/heap"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
@@ -21,7 +20,7 @@ const (
 
 // ErrEventLimit is returned by Run when a run schedules more events than
 // the engine's limit allows.
-var ErrEventLimit = errors.New("sim: event limit reached")
+var ErrEventLimit = fmt.Errorf("%w: event limit reached", ErrLimit)
 
 // event is one scheduled callback; index is its place in the heap (-1 once
 // fired or cancelled).
@@ -75,7 +74,14 @@ type Engine struct {
 	fired     uint64
 	maxEvents uint64
 	free      []*event
+	// check, if set, runs every checkEvery events; its error stops Run.
+	check      func() error
+	checkEvery uint64
 }
+
+// SetCheck makes Run call fn every `every` events (every > 0) and stop
+// with fn's error: a run's resource budget is enforced so.
+func (e *Engine) SetCheck(every uint64, fn func() error) { e.check, e.checkEvery = fn, every }
 
 // NewEngine returns an engine at time 0 that refuses to fire more than
 // maxEvents events in one run (0: no limit).
@@ -162,7 +168,12 @@ func (e *Engine) Run(until Time) error {
 			return nil
 		}
 		if e.maxEvents > 0 && e.fired >= e.maxEvents {
-			return fmt.Errorf("%w: %d events by virtual time %d ns", ErrEventLimit, e.fired, e.now)
+			return fmt.Errorf("%w: %d events by virtual time %.3f s (raise it with -max-events)", ErrEventLimit, e.fired, float64(e.now)/1e9)
+		}
+		if e.check != nil && e.fired%e.checkEvery == 0 {
+			if err := e.check(); err != nil {
+				return err
+			}
 		}
 		e.Step()
 	}

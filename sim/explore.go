@@ -386,8 +386,14 @@ type Finding struct {
 
 // Explore runs seeds lo..hi for design e on kernel k, steps commands
 // each, and returns the first violation found, shrunk; nil if none.
-func Explore(e strategies.Entry, k skb.Kernel, lo, hi uint64, steps int) (*Finding, error) {
-	for seed := lo; seed <= hi; seed++ {
+//
+// progress, if not nil, is called before each seed. The loop ends at hi
+// even when hi is the largest seed.
+func Explore(e strategies.Entry, k skb.Kernel, lo, hi uint64, steps int, progress func(seed uint64)) (*Finding, error) {
+	for seed := lo; seed >= lo && seed <= hi; seed++ { // seed >= lo: stop when seed++ wraps past the largest seed
+		if progress != nil {
+			progress(seed)
+		}
 		lines, viols, err := Generate(SeedChooser(seed), e, k, steps)
 		if err != nil {
 			return nil, err

@@ -306,7 +306,9 @@ func cmdGet(o *OpScript, a *args, out *strings.Builder) error {
 	if err := a.done(); err != nil {
 		return err
 	}
-	o.st.Get(b)
+	if err := o.st.Get(b); err != nil {
+		return err
+	}
 	fmt.Fprintf(out, "%s: users %d\n", o.BuffName(b.ID), b.Users())
 	return nil
 }

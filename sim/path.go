@@ -32,13 +32,13 @@ func (c PathConfig) Validate() error {
 		return fmt.Errorf("%w: rate %d bit/s must be positive", ErrPath, c.RateBps)
 	case c.Delay < 0:
 		return fmt.Errorf("%w: delay %d ns is negative", ErrPath, c.Delay)
-	case c.Loss < 0 || c.Loss > 1:
+	case !(c.Loss >= 0 && c.Loss <= 1):
 		return fmt.Errorf("%w: loss %g is outside [0, 1]", ErrPath, c.Loss)
-	case c.Reorder < 0 || c.Reorder > 1:
+	case !(c.Reorder >= 0 && c.Reorder <= 1):
 		return fmt.Errorf("%w: reorder %g is outside [0, 1]", ErrPath, c.Reorder)
 	case c.ReorderDelay < 0:
 		return fmt.Errorf("%w: reorder delay %d ns is negative", ErrPath, c.ReorderDelay)
-	case c.Dup < 0 || c.Dup > 1:
+	case !(c.Dup >= 0 && c.Dup <= 1):
 		return fmt.Errorf("%w: duplication %g is outside [0, 1]", ErrPath, c.Dup)
 	}
 	return nil

@@ -1,9 +1,12 @@
 package sim
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -11,90 +14,427 @@ import (
 	"github.com/zcsim/zcsim/strategies"
 )
 
-// reportColumns are the result table's columns, in order.
-var reportColumns = []string{"kernel", "design", "verdict", "P1", "P2", "P3", "P4", "P5", "cmds", "signals", "copied",
-	"lat_p50_us", "lat_p99_us", "lat_max_us", "ticks_per_MB", "refs_per_tx_min", "refs_per_tx_med", "refs_per_tx_p99", "refs_per_tx_max",
-	"static_B", "peak_dyn_B", "delivered_B", "sim_ms", "events"}
-
-func us(ns int64) string { return strconv.FormatFloat(float64(ns)/1e3, 'f', 1, 64) }
-
-// row renders a result's fields in column order.
-func (r Result) row() []string {
-	v := func(p strategies.Property) string { return strconv.Itoa(r.Violations[p]) }
-	return []string{r.Kernel.String(), r.Design, r.Verdict(), v(strategies.P1), v(strategies.P2), v(strategies.P3), v(strategies.P4),
-		strconv.Itoa(len(r.P5)), strconv.Itoa(r.Commands), strconv.Itoa(r.Signals), strconv.Itoa(r.Copied),
-		us(r.LatP50), us(r.LatP99), us(r.LatMax), strconv.FormatFloat(r.TicksPerMB, 'f', 0, 64),
-		strconv.FormatFloat(r.RefsMin, 'f', 1, 64), strconv.FormatFloat(r.RefsMed, 'f', 1, 64),
-		strconv.FormatFloat(r.RefsP99, 'f', 1, 64), strconv.FormatFloat(r.RefsMax, 'f', 1, 64),
-		strconv.FormatInt(r.StaticBytes, 10), strconv.FormatInt(r.PeakDynBytes, 10),
-		strconv.FormatInt(r.Delivered, 10), strconv.FormatFloat(float64(r.SimTime)/1e6, 'f', 3, 64),
-		strconv.FormatUint(r.Events, 10)}
+// Report is what `zcsim run` writes as JSON: the version, every parameter
+// of the scenario, and one result per design × kernel.
+type Report struct {
+	Zcsim    string      `json:"zcsim"`
+	Scenario ScenarioDoc `json:"scenario"`
+	Results  []Result    `json:"results"`
 }
 
-// WriteTable writes the results as an aligned table, then the first
-// example of every violation found.
-func WriteTable(w io.Writer, header string, rs []Result) error {
-	if _, err := fmt.Fprintln(w, header); err != nil {
-		return err
+// ScenarioDoc is every parameter of a run, in the units its JSON names say.
+type ScenarioDoc struct {
+	Name     string               `json:"name"`
+	Seed     uint64               `json:"seed"`
+	Kernels  []string             `json:"kernels"`
+	Designs  []string             `json:"designs"`
+	Conns    int                  `json:"conns"`
+	Workload WorkloadDoc          `json:"workload"`
+	TCP      TCPDoc               `json:"tcp"`
+	Path     PathDoc              `json:"path"`
+	Costs    strategies.CostModel `json:"cost_model"`
+	RAMPages int64                `json:"ram_pages"`
+	Limits   LimitsDoc            `json:"limits"`
+}
+
+// WorkloadDoc is the workload's parameters (the iscsi-read ones are zero
+// for bulk and the other way round).
+type WorkloadDoc struct {
+	Kind        string `json:"kind"`
+	CmdBytes    int    `json:"cmd_B"`
+	Commands    int    `json:"commands"`
+	Outstanding int    `json:"outstanding"`
+	Pool        int    `json:"pool"`
+	Share       bool   `json:"share"`
+	ShareConns  bool   `json:"share_conns"`
+	Mapped      bool   `json:"mapped"`
+	Bytes       int64  `json:"bytes_B"`
+	SndBuf      int    `json:"sndbuf_B"`
+}
+
+// TCPDoc is the stack's, the device's and the receiver's parameters.
+type TCPDoc struct {
+	MSS          int     `json:"mss_B"`
+	SizeGoal     int     `json:"size_goal_B"`
+	InitCwnd     int     `json:"init_cwnd_segs"`
+	Nodelay      bool    `json:"nodelay"`
+	SACK         bool    `json:"sack"`
+	RTOMinMs     float64 `json:"rto_min_ms"`
+	RTOMaxMs     float64 `json:"rto_max_ms"`
+	TSO          bool    `json:"tso"`
+	SG           bool    `json:"sg"`
+	Loopback     bool    `json:"loopback"`
+	CompletionUs float64 `json:"tx_completion_us"`
+	RecvWindow   int     `json:"rwnd_B"`
+	DelAckSegs   int     `json:"delack_segs"`
+	DelAckMs     float64 `json:"delack_ms"`
+}
+
+// PathDoc is the path's parameters; loss, reordering and duplication
+// apply to data packets, ack_loss to ACKs.
+type PathDoc struct {
+	RateBps        int64   `json:"rate_bps"`
+	DelayUs        float64 `json:"delay_us"`
+	Loss           float64 `json:"loss"`
+	Reorder        float64 `json:"reorder"`
+	ReorderDelayUs float64 `json:"reorder_delay_us"`
+	Dup            float64 `json:"dup"`
+	AckLoss        float64 `json:"ack_loss"`
+}
+
+// LimitsDoc is the run's limits.
+type LimitsDoc struct {
+	Events uint64 `json:"max_events"`
+	Memory int64  `json:"max_mem_B"`
+}
+
+// Doc describes the scenario.
+func (sc Scenario) Doc() ScenarioDoc {
+	d := ScenarioDoc{Name: sc.Name, Seed: sc.Seed, Conns: sc.Conns, Costs: strategies.DefaultCosts, RAMPages: sc.RAMPages,
+		Limits: LimitsDoc{Events: sc.Limits.Events, Memory: sc.Limits.Memory}}
+	for _, k := range sc.Kernels {
+		d.Kernels = append(d.Kernels, k.String())
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, strings.Join(reportColumns, "\t")+"\t")
+	for _, e := range sc.Designs {
+		d.Designs = append(d.Designs, e.Info.Name)
+	}
+	w := sc.Workload
+	d.Workload = WorkloadDoc{Kind: w.Kind}
+	if w.Kind == "bulk" {
+		d.Workload.Bytes, d.Workload.SndBuf = w.Bytes, w.SndBuf
+	} else {
+		d.Workload.CmdBytes, d.Workload.Commands, d.Workload.Outstanding, d.Workload.Pool = w.CmdBytes, w.Commands, w.Outstanding, w.Pool
+		d.Workload.Share, d.Workload.ShareConns, d.Workload.Mapped = w.Share, w.ShareConns, w.Mapped
+	}
+	c := sc.Conn
+	d.TCP = TCPDoc{MSS: c.TCP.MSS, SizeGoal: c.TCP.SizeGoal, InitCwnd: c.TCP.InitCwnd, Nodelay: c.TCP.Nodelay, SACK: c.TCP.SACK,
+		RTOMinMs: float64(c.TCP.RTOMin) / 1e6, RTOMaxMs: float64(c.TCP.RTOMax) / 1e6,
+		TSO: c.Dev.TSO, SG: c.Dev.SG, Loopback: c.Dev.Loopback, CompletionUs: float64(c.Dev.CompletionDelay) / 1e3,
+		RecvWindow: c.Recv.Window, DelAckSegs: c.Recv.DelAckSegs, DelAckMs: float64(c.Recv.DelAckTimeout) / 1e6}
+	d.Path = PathDoc{RateBps: c.Fwd.RateBps, DelayUs: float64(c.Fwd.Delay) / 1e3, Loss: c.Fwd.Loss, Reorder: c.Fwd.Reorder,
+		ReorderDelayUs: float64(c.Fwd.ReorderDelay) / 1e3, Dup: c.Fwd.Dup, AckLoss: c.Rev.Loss}
+	return d
+}
+
+// Describe says in one line what the scenario runs: "iscsi-read: 200
+// commands of 64 KiB, 8 outstanding, pool 16 (shared, mapped); 1 conn;
+// 1 Gbit/s, 100 µs one way, loss 1 %, ACK loss 1 %, reorder 1 %; seed 1".
+func (sc Scenario) Describe() string {
+	w := sc.Workload
+	var b strings.Builder
+	if w.Kind == "bulk" {
+		fmt.Fprintf(&b, "bulk: %s, send buffer %s", fmtBytes(w.Bytes), fmtBytes(int64(w.SndBuf)))
+	} else {
+		fmt.Fprintf(&b, "iscsi-read: %d commands of %s, %d outstanding, pool %d", w.Commands, fmtBytes(int64(w.CmdBytes)), w.Outstanding, w.Pool)
+		var opts []string
+		for _, o := range []struct {
+			on   bool
+			name string
+		}{{w.Share, "shared"}, {w.ShareConns, "shared across conns"}, {w.Mapped, "mapped"}} {
+			if o.on {
+				opts = append(opts, o.name)
+			}
+		}
+		if len(opts) > 0 {
+			fmt.Fprintf(&b, " (%s)", strings.Join(opts, ", "))
+		}
+	}
+	p := sc.Conn.Fwd
+	fmt.Fprintf(&b, "; %d conn(s); %s, %s one way, loss %s, ACK loss %s", sc.Conns, fmtRate(p.RateBps), fmtTime(p.Delay),
+		pctStr(p.Loss), pctStr(sc.Conn.Rev.Loss))
+	if p.Reorder > 0 {
+		fmt.Fprintf(&b, ", reorder %s", pctStr(p.Reorder))
+	}
+	if p.Dup > 0 {
+		fmt.Fprintf(&b, ", dup %s", pctStr(p.Dup))
+	}
+	if sc.Conn.Dev.Loopback {
+		b.WriteString(", loopback")
+	}
+	fmt.Fprintf(&b, "; seed %d", sc.Seed)
+	return b.String()
+}
+
+func pctStr(p float64) string { return strconv.FormatFloat(p*100, 'g', 4, 64) + "%" }
+
+func fmtRate(bps int64) string {
+	switch {
+	case bps%1e9 == 0:
+		return fmt.Sprintf("%d Gbit/s", bps/1e9)
+	case bps%1e6 == 0:
+		return fmt.Sprintf("%d Mbit/s", bps/1e6)
+	}
+	return fmt.Sprintf("%d bit/s", bps)
+}
+
+func fmtTime(t Time) string {
+	switch {
+	case t%Second == 0 && t > 0:
+		return fmt.Sprintf("%d s", t/Second)
+	case t%Millisecond == 0 && t > 0:
+		return fmt.Sprintf("%d ms", t/Millisecond)
+	case t%Microsecond == 0:
+		return fmt.Sprintf("%d µs", t/Microsecond)
+	}
+	return fmt.Sprintf("%d ns", t)
+}
+
+func fmtBytes(n int64) string {
+	for _, u := range []struct {
+		suf string
+		mul int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n >= u.mul && n%u.mul == 0 {
+			return fmt.Sprintf("%d %s", n/u.mul, u.suf)
+		}
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// --- the compact table -------------------------------------------------------
+
+// tableColumns are the compact table's columns; the legend explains them.
+var tableColumns = []string{"kernel", "design", "verdict", "P1", "P2", "P3", "P4", "P5", "sig/issued", "p50_us", "p99_us", "ticks/MB", "refs/tx", "peak_B"}
+
+// tableLegend is printed under the compact table.
+const tableLegend = `P1-P5: commands violating each property: P1 signalled twice, P2 signalled before the stack
+  dropped its last reference to the command's pages (T), P3 never signalled, P4 stale bytes of a
+  reused buffer on the wire, P5 the receiver got other bytes than were sent. sig/issued: commands
+  signalled / issued. p50_us, p99_us: microseconds from T to the signal, over commands. ticks/MB:
+  the design's CPU cost in cost-model ticks (~cycles) per 10^6 payload bytes delivered. refs/tx:
+  page reference events per page per transmit, median over pages. peak_B: the design's peak
+  dynamic memory, bytes. -: no samples. zcsim run -wide prints every column.
+`
+
+func optF(v *float64, prec int) string {
+	if v == nil {
+		return "-"
+	}
+	return strconv.FormatFloat(*v, 'f', prec, 64)
+}
+
+// compact renders a result's compact-table cells.
+func (r Result) compact() []string {
+	cells := []string{r.Kernel, r.Design, r.Verdict}
+	for _, p := range Properties {
+		cells = append(cells, strconv.Itoa(r.Violations[string(p)].Commands))
+	}
+	return append(cells, fmt.Sprintf("%d/%d", r.CommandsSignalled, r.CommandsIssued),
+		optF(r.LatencyUs.P50, 1), optF(r.LatencyUs.P99, 1), optF(r.TicksPerMB, 0), optF(r.RefsPerTx.P50, 1),
+		strconv.FormatInt(r.PeakDynB, 10))
+}
+
+// WriteTable writes the compact table (wide: every result column), the
+// legend, and for each result its stall, error and first violation of
+// each property.
+func WriteTable(w io.Writer, header string, rs []Result, wide bool) error {
+	ew := &errWriter{w: w}
+	for _, l := range wrap(header, 118) {
+		fmt.Fprintln(ew, "# "+l)
+	}
+	tw := tabwriter.NewWriter(ew, 0, 0, 1, ' ', tabwriter.AlignRight)
+	cols := tableColumns
+	if wide {
+		cols = resultColumns()
+	}
+	fmt.Fprintln(tw, strings.Join(cols, "\t")+"\t")
 	for _, r := range rs {
-		fmt.Fprintln(tw, strings.Join(r.row(), "\t")+"\t")
+		cells := r.compact()
+		if wide {
+			cells = flatten(reflect.ValueOf(r), nil)
+		}
+		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if !wide {
+		fmt.Fprint(ew, tableLegend)
+	}
 	for _, r := range rs {
-		for _, p := range []strategies.Property{strategies.P1, strategies.P2, strategies.P3, strategies.P4} {
-			if ex, ok := r.First[p]; ok {
-				fmt.Fprintf(w, "%s %s: first %s\n", r.Kernel, r.Design, ex)
+		if r.Error != "" {
+			fmt.Fprintf(ew, "%s %s: ERROR %s\n", r.Kernel, r.Design, r.Error)
+		}
+		if r.Stalled {
+			fmt.Fprintf(ew, "%s %s: STALLED %s (%d/%d commands issued, %d signalled; %s)\n", r.Kernel, r.Design, r.Stall,
+				r.CommandsIssued, r.CommandsTotal, r.CommandsSignalled, orQuiescent(r))
+		}
+		for _, p := range Properties {
+			if c := r.Violations[string(p)]; c.Events > 0 {
+				fmt.Fprintf(ew, "%s %s: %s %s in %d command(s), %d event(s); first: %s\n", r.Kernel, r.Design, p,
+					propertyName(p), c.Commands, c.Events, c.First)
 			}
 		}
-		if len(r.P5) > 0 {
-			fmt.Fprintf(w, "%s %s: first P5 stream corruption: %s\n", r.Kernel, r.Design, r.P5[0])
-		}
 	}
-	return nil
+	return ew.err
 }
 
-// WriteCSV writes the results as CSV with a header row.
-func WriteCSV(w io.Writer, rs []Result) error {
-	if _, err := fmt.Fprintln(w, strings.Join(reportColumns, ",")); err != nil {
+func orQuiescent(r Result) string {
+	if r.Quiescent {
+		return "no skb left"
+	}
+	return "not quiescent: " + r.NotQuiescent
+}
+
+// --- CSV and JSON ------------------------------------------------------------
+
+// WriteCSV writes one row per result: the scenario's parameters, then the
+// result's fields, flattened with dotted names (violations.P2.commands).
+func WriteCSV(w io.Writer, rep Report) error {
+	cw := csv.NewWriter(w)
+	scen := flatten(reflect.ValueOf(rep.Scenario), nil)
+	head := append([]string{"zcsim"}, prefixed("scenario.", columns(reflect.TypeOf(rep.Scenario), reflect.ValueOf(rep.Scenario)))...)
+	if err := cw.Write(append(head, resultColumns()...)); err != nil {
 		return err
 	}
-	for _, r := range rs {
-		if _, err := fmt.Fprintln(w, strings.Join(r.row(), ",")); err != nil {
+	for _, r := range rep.Results {
+		row := append([]string{rep.Zcsim}, scen...)
+		if err := cw.Write(append(row, flatten(reflect.ValueOf(r), nil)...)); err != nil {
 			return err
 		}
 	}
-	return nil
+	cw.Flush()
+	return cw.Error()
 }
 
-// WriteJSON writes the results as a JSON array of objects keyed by column,
-// plus the first example of each violation.
-func WriteJSON(w io.Writer, rs []Result) error {
-	type obj struct {
-		Fields   map[string]string `json:"fields"`
-		Examples []string          `json:"examples,omitempty"`
-	}
-	out := make([]obj, 0, len(rs))
-	for _, r := range rs {
-		o := obj{Fields: map[string]string{}}
-		for i, v := range r.row() {
-			o.Fields[reportColumns[i]] = v
-		}
-		for _, p := range []strategies.Property{strategies.P1, strategies.P2, strategies.P3, strategies.P4} {
-			if ex, ok := r.First[p]; ok {
-				o.Examples = append(o.Examples, ex)
-			}
-		}
-		if len(r.P5) > 0 {
-			o.Examples = append(o.Examples, "P5 stream corruption: "+r.P5[0])
-		}
-		out = append(out, o)
-	}
+// WriteJSON writes the report as one indented JSON object.
+func WriteJSON(w io.Writer, rep Report) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return enc.Encode(rep)
+}
+
+// resultColumns are a Result's flattened column names.
+func resultColumns() []string {
+	var r Result
+	r.Violations = map[string]Count{}
+	for _, p := range Properties {
+		r.Violations[string(p)] = Count{}
+	}
+	return columns(reflect.TypeOf(r), reflect.ValueOf(r))
+}
+
+func prefixed(pre string, xs []string) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = pre + x
+	}
+	return out
+}
+
+// jsonName is a struct field's JSON name, or "" when it is not encoded.
+func jsonName(f reflect.StructField) string {
+	tag := f.Tag.Get("json")
+	if tag == "-" || !f.IsExported() {
+		return ""
+	}
+	name, _, _ := strings.Cut(tag, ",")
+	if name == "" {
+		name = f.Name
+	}
+	return name
+}
+
+// columns lists the leaf names of v (of type t) in field order, maps by
+// sorted key, joined with dots.
+func columns(t reflect.Type, v reflect.Value) []string {
+	var out []string
+	var walk func(prefix string, t reflect.Type, v reflect.Value)
+	walk = func(prefix string, t reflect.Type, v reflect.Value) {
+		switch t.Kind() {
+		case reflect.Struct:
+			for i := range t.NumField() {
+				if n := jsonName(t.Field(i)); n != "" {
+					walk(prefix+n+".", t.Field(i).Type, v.Field(i))
+				}
+			}
+		case reflect.Map:
+			for _, k := range sortedKeys(v) {
+				walk(prefix+k.String()+".", t.Elem(), v.MapIndex(k))
+			}
+		default:
+			out = append(out, strings.TrimSuffix(prefix, "."))
+		}
+	}
+	walk("", t, v)
+	return out
+}
+
+// flatten renders the leaves of v in the order columns lists them: numbers
+// as Go formats them, nil pointers as "", lists joined with spaces.
+func flatten(v reflect.Value, out []string) []string {
+	switch v.Kind() {
+	case reflect.Struct:
+		t := v.Type()
+		for i := range t.NumField() {
+			if jsonName(t.Field(i)) != "" {
+				out = flatten(v.Field(i), out)
+			}
+		}
+		return out
+	case reflect.Map:
+		for _, k := range sortedKeys(v) {
+			out = flatten(v.MapIndex(k), out)
+		}
+		return out
+	case reflect.Pointer:
+		if v.IsNil() {
+			return append(out, "")
+		}
+		return flatten(v.Elem(), out)
+	case reflect.Slice:
+		var parts []string
+		for i := range v.Len() {
+			parts = append(parts, fmt.Sprint(v.Index(i).Interface()))
+		}
+		return append(out, strings.Join(parts, " "))
+	case reflect.Float64:
+		return append(out, strconv.FormatFloat(v.Float(), 'g', -1, 64))
+	}
+	return append(out, fmt.Sprint(v.Interface()))
+}
+
+func sortedKeys(v reflect.Value) []reflect.Value {
+	ks := v.MapKeys()
+	slices.SortFunc(ks, func(a, b reflect.Value) int { return strings.Compare(a.String(), b.String()) })
+	return ks
+}
+
+// errWriter keeps the first write error, so that a report is either
+// written whole or reported failed.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}
+
+// propertyName names P1-P5 as a violation of them is called.
+func propertyName(p strategies.Property) string {
+	if p == P5 {
+		return "stream corruption"
+	}
+	return strategies.PropertyName(p)
+}
+
+// wrap breaks s after "; " so that no line is longer than width (a part
+// longer than width stays whole).
+func wrap(s string, width int) []string {
+	var lines []string
+	cur := ""
+	for _, part := range strings.SplitAfter(s, "; ") {
+		if cur != "" && len(cur)+len(strings.TrimSuffix(part, " ")) > width {
+			lines = append(lines, strings.TrimSuffix(cur, " "))
+			cur = ""
+		}
+		cur += part
+	}
+	return append(lines, strings.TrimSuffix(cur, " "))
 }

@@ -2,8 +2,6 @@ package sim
 
 import (
 	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/zcsim/zcsim/skb"
 	"github.com/zcsim/zcsim/strategies"
@@ -13,62 +11,256 @@ import (
 // under every selected design and kernel, each on the identical schedule
 // (the same seed gives the same network events).
 type Scenario struct {
-	Name      string
-	Seed      uint64
-	Kernels   []skb.Kernel
-	Designs   []strategies.Entry
-	Conn      ConnConfig
-	Workload  Workload
-	Conns     int
-	MaxEvents uint64
+	// Name says where the scenario came from ("default", a file:line).
+	Name     string
+	Seed     uint64
+	Kernels  []skb.Kernel
+	Designs  []strategies.Entry
+	Conn     ConnConfig
+	Workload Workload
+	Conns    int
+	Limits   Limits
 	// RAMPages sizes static per-page overheads (struct page growth).
 	RAMPages int64
 	// Progress, if set, is called after each design × kernel run with the
-	// runs done and the total.
-	Progress func(done, total int)
+	// runs done and the total, and during a run as it advances.
+	Progress func(Progress)
 }
 
-// Result is one design's outcome on one kernel.
-type Result struct {
-	Design     string
-	Kernel     skb.Kernel
-	Violations map[strategies.Property]int
-	First      map[strategies.Property]string
-	P5         []string
-	Commands   int
-	Signals    int
-	Copied     int // signals with MSG_ZEROCOPY's COPIED code
-	// Latency of correct signals after T(c), virtual ns.
-	LatP50, LatP99, LatMax int64
-	TicksPerMB             float64
-	// Refs*: page reference events per application page per transmit of
-	// its bytes, over the pages that were transmitted.
-	RefsMin, RefsMed, RefsP99, RefsMax float64
-	StaticBytes, PeakDynBytes          int64
-	Delivered                          int64
-	SimTime                            Time
-	Events                             uint64
-	Err                                string
+// Progress is how far a scenario has got: Run of Runs design × kernel
+// runs, and within the current one the virtual time, the commands (bulk:
+// bytes) done and asked for, and the events fired.
+type Progress struct {
+	Run, Runs      int
+	Design, Kernel string
+	SimTime        Time
+	Done, Total    int64
+	Unit           string // "commands" or "bytes"
+	Events         uint64
 }
 
-// Verdict summarises a result: "ok", or the properties violated.
-func (r Result) Verdict() string {
-	if r.Err != "" {
-		return "ERROR"
+// progressEvery is how many engine events pass between budget checks and
+// progress reports.
+const progressEvery = 1 << 14
+
+// Validate reports the first impossible value of the scenario.
+func (sc Scenario) Validate() error {
+	if err := sc.Workload.Validate(); err != nil {
+		return err
 	}
-	var ps []string
-	for _, p := range []strategies.Property{strategies.P1, strategies.P2, strategies.P3, strategies.P4} {
-		if r.Violations[p] > 0 {
-			ps = append(ps, string(p))
+	if sc.Conns < 1 || sc.Conns > MaxConns {
+		return fmt.Errorf("%w: %d connections outside 1..%d", ErrWorkload, sc.Conns, MaxConns)
+	}
+	if len(sc.Kernels) == 0 || len(sc.Designs) == 0 {
+		return fmt.Errorf("%w: no kernel or no design", ErrWorkload)
+	}
+	if err := sc.Conn.Validate(); err != nil {
+		return err
+	}
+	if err := sc.Limits.Validate(); err != nil {
+		return err
+	}
+	if n := int64(sc.Conns) * sc.Workload.pages(); n > sc.Limits.Memory/skb.PageBytes() {
+		return fmt.Errorf("%w: the workload needs %d application pages (%s), over the memory limit of %s (raise it with -max-mem)",
+			ErrLimit, n, fmtMiB(n*skb.PageBytes()), fmtMiB(sc.Limits.Memory))
+	}
+	return nil
+}
+
+// MaxConns is the most connections a scenario may have.
+const MaxConns = 1024
+
+// Run runs the scenario under every design and kernel. A run that cannot
+// be completed (a limit reached, an operation refused) is reported in its
+// Result's Error; the error returned is for a scenario that cannot run at
+// all.
+func Run(sc Scenario) ([]Result, error) {
+	if err := sc.Validate(); err != nil {
+		return nil, err
+	}
+	var out []Result
+	total := len(sc.Kernels) * len(sc.Designs)
+	for _, k := range sc.Kernels {
+		for _, e := range sc.Designs {
+			out = append(out, runOne(sc, k, e, len(out)+1, total))
 		}
 	}
-	if len(r.P5) > 0 {
-		ps = append(ps, "P5")
+	return out, nil
+}
+
+// sockRun is one connection of a run with its design instance and its
+// application.
+type sockRun struct {
+	c *Conn
+	d strategies.Design
+	a *app
+}
+
+func runOne(sc Scenario, k skb.Kernel, e strategies.Entry, run, runs int) Result {
+	res := Result{Design: e.Info.Name, Kernel: k.String(), DeclaredSound: e.Info.Sound, Violations: map[string]Count{}}
+	cmdTotal, bytesTotal := sc.Workload.total()
+	res.CommandsTotal, res.BytesTotal = cmdTotal*sc.Conns, bytesTotal*int64(sc.Conns)
+	eng := NewEngine(sc.Limits.Events)
+	refs := &refCounter{}
+	st := skb.NewStack(k, refs)
+	st.SetRecycling(true)
+	chk := NewChecker(st, nil)
+	streams := NewStreams(sc.Seed)
+	global := strategies.NewGlobal()
+	t := newTarget()
+	socks := make([]sockRun, sc.Conns)
+	for i := range socks {
+		s := &socks[i]
+		sock := skb.SockID(i + 1)
+		cfg := sc.Conn
+		cfg.TCP.Kernel = k
+		cfg.TCP.Sock = sock
+		s.d = e.New(strategies.Env{Kernel: k, Model: strategies.DefaultCosts, Global: global,
+			Notify: func(id skb.SendID, copied bool) { s.a.signal(id, copied) }})
+		st.AddSockObserver(sock, s.d)
+		c, err := NewConn(eng, st, streams, fmt.Sprintf("c%d", i), cfg, chk, s.d)
+		if err != nil {
+			res.Error = err.Error()
+			res.judge()
+			return res
+		}
+		c.Tap = refs.transmitted
+		s.c = c
+		s.a = newApp(sc.Workload, eng, st, c, s.d, chk, t)
 	}
-	if len(ps) == 0 {
-		return "ok"
+	eng.SetCheck(progressEvery, func() error {
+		if sc.Progress != nil {
+			p := Progress{Run: run, Runs: runs, Design: res.Design, Kernel: res.Kernel, SimTime: eng.Now(), Events: eng.Fired(), Unit: "commands", Total: int64(res.CommandsTotal)}
+			for _, s := range socks {
+				p.Done += int64(s.a.issued)
+			}
+			if sc.Workload.Kind == "bulk" {
+				p.Unit, p.Total, p.Done = "bytes", res.BytesTotal, 0
+				for _, s := range socks {
+					p.Done += s.c.Delivered()
+				}
+			}
+			sc.Progress(p)
+		}
+		return sc.Limits.check(st, eng, 0)
+	})
+	for _, s := range socks {
+		s.a.start()
 	}
-	return "FLAWED " + strings.Join(ps, ",")
+	err := eng.Run(-1)
+	for _, s := range socks {
+		if err == nil && s.a.err != nil {
+			err = s.a.err
+		}
+	}
+	if err != nil {
+		res.Error = err.Error()
+	}
+	collect(&res, sc, st, chk, refs, socks, err == nil)
+	res.SimTime = eng.Now()
+	res.SimMs = float64(res.SimTime) / 1e6
+	res.Events = eng.Fired()
+	res.judge()
+	if sc.Progress != nil {
+		sc.Progress(Progress{Run: run, Runs: runs, Design: res.Design, Kernel: res.Kernel, SimTime: eng.Now(), Events: eng.Fired()})
+	}
+	return res
+}
+
+// collect fills the result's counts and statistics from a finished run.
+// finished is false when the run was stopped (then nothing is judged
+// about quiescence or stalls: the Error says why it stopped).
+func collect(res *Result, sc Scenario, st *skb.Stack, chk *Checker, refs *refCounter, socks []sockRun, finished bool) {
+	p5 := Count{}
+	p5Sends := map[skb.SendID]bool{}
+	for _, s := range socks {
+		s.c.Sender().ReleasePageFrag()
+		res.BytesDelivered += s.c.Delivered()
+		res.BytesQueued += s.a.queued
+		res.CommandsIssued += s.a.issued
+		for _, v := range s.c.P5 {
+			if p5.Events == 0 {
+				p5.First = v.Detail
+			}
+			p5.Events++
+			if !p5Sends[v.Send] {
+				p5Sends[v.Send] = true
+				p5.Commands++
+			}
+		}
+	}
+	if finished {
+		res.Quiescent = chk.Quiesce()
+		res.NotQuiescent = chk.NotQuiescent()
+	}
+	byProp := map[strategies.Property]map[skb.SendID]bool{}
+	for _, v := range chk.Violations() {
+		c := res.Violations[string(v.Property)]
+		if c.Events == 0 {
+			c.First = v.String()
+		}
+		c.Events++
+		if byProp[v.Property] == nil {
+			byProp[v.Property] = map[skb.SendID]bool{}
+		}
+		if !byProp[v.Property][v.Send] {
+			byProp[v.Property][v.Send] = true
+			c.Commands++
+		}
+		res.Violations[string(v.Property)] = c
+	}
+	res.Violations[string(P5)] = p5
+	for _, p := range Properties {
+		if _, ok := res.Violations[string(p)]; !ok {
+			res.Violations[string(p)] = Count{}
+		}
+	}
+	var lat []float64
+	l := st.Ledger()
+	signalled := map[skb.SendID]bool{}
+	for _, s := range chk.AllSignals() {
+		res.Signals++
+		if s.Copied {
+			res.SignalsCopied++
+		}
+		if !signalled[s.Send] {
+			signalled[s.Send] = true
+			res.CommandsSignalled++
+		}
+		if t, ok := l.Truth(s.Send); ok && t.Op <= s.At.Op {
+			lat = append(lat, float64(s.At.Time-t.Time)/1e3)
+		}
+	}
+	res.LatencyUs = stats(lat)
+	var peak int64
+	for _, s := range socks {
+		c := s.d.Costs()
+		res.Ticks += c.Ticks
+		peak += c.PeakObjects
+	}
+	if res.BytesDelivered > 0 {
+		v := float64(res.Ticks) / (float64(res.BytesDelivered) / 1e6)
+		res.TicksPerMB = &v
+	}
+	mem := socks[0].d.Info().Memory
+	res.StaticB = mem.StaticBytes(sc.RAMPages)
+	res.PeakDynB = peak * int64(mem.ObjectLen)
+	res.RefsPerTx = stats(refs.perTransmit())
+	if finished {
+		res.Stall = stall(res)
+		res.Stalled = res.Stall != ""
+	}
+}
+
+// stall says what work a finished run left undone, or "".
+func stall(r *Result) string {
+	switch {
+	case r.CommandsIssued < r.CommandsTotal:
+		return fmt.Sprintf("%d/%d commands", r.CommandsIssued, r.CommandsTotal)
+	case r.BytesDelivered < r.BytesQueued || r.BytesQueued < r.BytesTotal:
+		return fmt.Sprintf("%d/%d bytes delivered", r.BytesDelivered, r.BytesTotal)
+	}
+	return ""
 }
 
 // refCounter counts page reference events and transmits per application
@@ -107,130 +299,14 @@ func (r *refCounter) count(p *skb.Page) {
 func (r *refCounter) PageGet(e skb.RefEvent) { r.count(e.Page) }
 func (r *refCounter) PagePut(e skb.RefEvent) { r.count(e.Page) }
 
-// Run runs the scenario under every design and kernel.
-func Run(sc Scenario) ([]Result, error) {
-	if err := sc.Workload.Validate(); err != nil {
-		return nil, err
-	}
-	if sc.Conns <= 0 {
-		return nil, fmt.Errorf("%w: %d connections", ErrWorkload, sc.Conns)
-	}
-	var out []Result
-	total := len(sc.Kernels) * len(sc.Designs)
-	for _, k := range sc.Kernels {
-		for _, e := range sc.Designs {
-			r, err := runOne(sc, k, e)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, r)
-			if sc.Progress != nil {
-				sc.Progress(len(out), total)
-			}
-		}
-	}
-	return out, nil
-}
-
-func runOne(sc Scenario, k skb.Kernel, e strategies.Entry) (Result, error) {
-	res := Result{Design: e.Info.Name, Kernel: k, Violations: map[strategies.Property]int{}, First: map[strategies.Property]string{}}
-	eng := NewEngine(sc.MaxEvents)
-	refs := &refCounter{}
-	st := skb.NewStack(k, refs)
-	st.SetRecycling(true)
-	chk := NewChecker(st, nil)
-	streams := NewStreams(sc.Seed)
-	var apps []*app
-	var conns []*Conn
-	var designs []strategies.Design
-	for i := range sc.Conns {
-		cfg := sc.Conn
-		cfg.TCP.Kernel = k
-		var a *app
-		d := e.New(strategies.Env{Kernel: k, Model: strategies.DefaultCosts, Notify: func(id skb.SendID, copied bool) { a.signal(id, copied) }})
-		st.AddObserver(d)
-		c, err := NewConn(eng, st, streams, fmt.Sprintf("c%d", i), cfg, chk, d)
-		if err != nil {
-			return res, err
-		}
-		c.Tap = refs.transmitted
-		a = newApp(sc.Workload, eng, st, c, d, chk)
-		apps, conns, designs = append(apps, a), append(conns, c), append(designs, d)
-	}
-	for _, a := range apps {
-		a.start()
-	}
-	if err := eng.Run(-1); err != nil {
-		return res, err
-	}
-	for _, a := range apps {
-		if a.err != nil {
-			return res, a.err
-		}
-	}
-	for _, c := range conns {
-		c.Sender().ReleasePageFrag()
-		res.P5 = append(res.P5, c.P5...)
-		res.Delivered += c.Delivered()
-	}
-	chk.Quiesce()
-	for _, v := range chk.Violations() {
-		res.Violations[v.Property]++
-		if _, ok := res.First[v.Property]; !ok {
-			res.First[v.Property] = v.String()
-		}
-	}
-	var lat []int64
-	l := st.Ledger()
-	for _, s := range chk.AllSignals() {
-		res.Signals++
-		if s.Copied {
-			res.Copied++
-		}
-		if t, ok := l.Truth(s.Send); ok && t.Op <= s.At.Op {
-			lat = append(lat, s.At.Time-t.Time)
-		}
-	}
-	res.LatP50, res.LatP99, res.LatMax = pct(lat, 50), pct(lat, 99), pct(lat, 100)
-	var ticks, peak int64
-	for _, d := range designs {
-		c := d.Costs()
-		ticks += c.Ticks
-		peak += c.PeakObjects
-	}
-	if res.Delivered > 0 {
-		res.TicksPerMB = float64(ticks) / (float64(res.Delivered) / 1e6)
-	}
-	mem := e.Info.Memory
-	res.StaticBytes = mem.StaticBytes(sc.RAMPages)
-	res.PeakDynBytes = peak * int64(mem.ObjectLen)
-	uses := 0
-	for _, a := range apps {
-		uses += a.issued
-	}
-	res.Commands = uses
+// perTransmit is, per transmitted application page, its reference events
+// per transmit.
+func (r *refCounter) perTransmit() []float64 {
 	var per []float64
-	for id, n := range refs.n {
-		if n > 0 && id < len(refs.tx) && refs.tx[id] > 0 {
-			per = append(per, float64(n)/float64(refs.tx[id]))
+	for id, n := range r.n {
+		if n > 0 && id < len(r.tx) && r.tx[id] > 0 {
+			per = append(per, float64(n)/float64(r.tx[id]))
 		}
 	}
-	slices.Sort(per)
-	if len(per) > 0 {
-		res.RefsMin, res.RefsMed, res.RefsP99, res.RefsMax = per[0], per[len(per)/2], per[min(len(per)-1, len(per)*99/100)], per[len(per)-1]
-	}
-	res.SimTime = eng.Now()
-	res.Events = eng.Fired()
-	return res, nil
-}
-
-// pct is the p-th percentile of xs (nearest rank), 0 for none.
-func pct(xs []int64, p int) int64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	i := (len(s)*p + 99) / 100
-	return s[max(0, min(len(s)-1, i-1))]
+	return per
 }

@@ -45,6 +45,9 @@ type chunk struct {
 // Script is a parsed script file.
 type Script struct {
 	chunks []chunk
+	// bom and crlf keep the file's own encoding marks for Render: a UTF-8
+	// byte order mark, and CRLF line endings.
+	bom, crlf bool
 }
 
 // Directives returns the script's directives in order.
@@ -67,12 +70,25 @@ func (s *Script) Directives() []*Directive {
 // separated by blank lines; lines starting with '#' are comments. When the
 // output itself contains blank lines it is fenced by a doubled separator:
 // "----" "----" before and "----" "----" after.
-func Parse(file, src string) (*Script, error) {
+//
+// A UTF-8 byte order mark and CRLF line endings are accepted and kept by
+// Render. A line longer than DefaultLimits.LineBytes is an error.
+func Parse(file, src string) (*Script, error) { return parse(file, src, DefaultLimits.LineBytes) }
+
+func parse(file, src string, maxLine int) (*Script, error) {
+	var sc Script
+	src, sc.bom = strings.CutPrefix(src, "\ufeff")
 	lines := strings.Split(src, "\n")
 	if n := len(lines); n > 0 && lines[n-1] == "" {
 		lines = lines[:n-1]
 	}
-	var sc Script
+	sc.crlf = len(lines) > 0 && strings.HasSuffix(lines[0], "\r")
+	for i, l := range lines {
+		if len(l) > maxLine {
+			return nil, fmt.Errorf("%s:%d: %w: the line has %d bytes, over the limit of %d (raise it with -max-line)", file, i+1, ErrScript, len(l), maxLine)
+		}
+		lines[i] = strings.TrimSuffix(l, "\r")
+	}
 	var lit strings.Builder
 	flush := func() {
 		if lit.Len() > 0 {
@@ -142,6 +158,17 @@ func Parse(file, src string) (*Script, error) {
 // Render writes the script with each directive's output replaced by
 // outputs[d] (directives absent from the map keep their expected output).
 func (s *Script) Render(outputs map[*Directive]string) string {
+	out := s.render(outputs)
+	if s.crlf {
+		out = strings.ReplaceAll(out, "\n", "\r\n")
+	}
+	if s.bom {
+		out = "\ufeff" + out
+	}
+	return out
+}
+
+func (s *Script) render(outputs map[*Directive]string) string {
 	var b strings.Builder
 	for _, c := range s.chunks {
 		if c.d == nil {

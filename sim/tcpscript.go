@@ -22,6 +22,8 @@ import (
 type tcpScript struct {
 	sc    Scenario
 	steps *stepper
+	// results are every run's results, in order.
+	results []Result
 }
 
 func newTCPScript() *tcpScript { return &tcpScript{sc: DefaultScenario()} }
@@ -67,15 +69,7 @@ func (t *tcpScript) dur(a *args, key string, def Time) Time {
 }
 
 func (t *tcpScript) prob(a *args, key string, def float64) float64 {
-	v, ok := a.lookup(key)
-	if !ok {
-		return def
-	}
-	var p float64
-	if _, err := fmt.Sscanf(v, "%g", &p); err != nil || p < 0 || p > 1 {
-		a.fail("%s: %s=%q is not a probability in [0, 1]", a.d.Cmd, key, v)
-	}
-	return p
+	return argParsed(a, key, def, ParseProb)
 }
 
 func (t *tcpScript) connection(a *args) (string, error) {
@@ -146,6 +140,7 @@ func (t *tcpScript) workload(a *args) (string, error) {
 	w.Pool = a.num("pool", w.Pool, false, 1, 1<<16)
 	w.Share = a.flag("share", w.Share)
 	w.Mapped = a.flag("mapped", w.Mapped)
+	w.ShareConns = a.flag("share-conns", w.ShareConns)
 	w.Bytes = t.size(a, "bytes", max(w.Bytes, 64<<20))
 	w.SndBuf = int(t.size(a, "sndbuf", int64(max(w.SndBuf, 4<<20))))
 	if err := a.done(); err != nil {
@@ -157,18 +152,22 @@ func (t *tcpScript) workload(a *args) (string, error) {
 	if w.Kind == "bulk" {
 		return fmt.Sprintf("workload: bulk, %d bytes\n", w.Bytes), nil
 	}
-	return fmt.Sprintf("workload: iscsi-read, %d commands of %d bytes, %d outstanding, pool %d, share %t, mapped %t\n",
-		w.Commands, w.CmdBytes, w.Outstanding, w.Pool, w.Share, w.Mapped), nil
+	out := fmt.Sprintf("workload: iscsi-read, %d commands of %d bytes, %d outstanding, pool %d, share %t, mapped %t",
+		w.Commands, w.CmdBytes, w.Outstanding, w.Pool, w.Share, w.Mapped)
+	if w.ShareConns {
+		out += ", shared across connections"
+	}
+	return out + "\n", nil
 }
 
 func (t *tcpScript) run(a *args) (string, error) {
-	seed := a.num("seed", int(t.sc.Seed), false, 0, 1<<62)
+	seed := argParsed(a, "seed", t.sc.Seed, ParseSeed)
 	designs := a.str("design", false)
 	if err := a.done(); err != nil {
 		return "", err
 	}
 	sc := t.sc
-	sc.Seed = uint64(seed)
+	sc.Seed = seed
 	sc.Name = a.d.Pos()
 	if designs != "" {
 		es, err := strategies.Parse(designs)
@@ -181,8 +180,9 @@ func (t *tcpScript) run(a *args) (string, error) {
 	if err != nil {
 		return "", a.d.Errorf("run: %v", err)
 	}
+	t.results = append(t.results, rs...)
 	var b strings.Builder
-	if err := WriteTable(&b, fmt.Sprintf("seed %d", sc.Seed), rs); err != nil {
+	if err := WriteTable(&b, sc.Describe(), rs, false); err != nil {
 		return "", err
 	}
 	return b.String(), nil

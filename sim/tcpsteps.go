@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -36,6 +37,7 @@ type stepper struct {
 	bufs       map[skb.SendID][]*skb.Page
 	seenD      int
 	seenA      int
+	lim        Limits
 }
 
 func (t *tcpScript) start(a *args) (string, error) {
@@ -55,7 +57,7 @@ func (t *tcpScript) start(a *args) (string, error) {
 	if !ok {
 		return "", a.d.Errorf("start: unknown design %q", name)
 	}
-	s := &stepper{eng: NewEngine(1_000_000), names: map[string]skb.SendID{}, bufs: map[skb.SendID][]*skb.Page{}}
+	s := &stepper{eng: NewEngine(t.sc.Limits.Events), lim: t.sc.Limits, names: map[string]skb.SendID{}, bufs: map[skb.SendID][]*skb.Page{}}
 	s.st = skb.NewStack(k)
 	s.chk = NewChecker(s.st, nil)
 	s.d = e.New(strategies.Env{Kernel: k, Model: strategies.DefaultCosts, Notify: func(id skb.SendID, copied bool) {
@@ -98,6 +100,9 @@ func (t *tcpScript) step(a *args) (string, error) {
 		}
 		if n <= 0 || n > 1<<22 {
 			return "", a.d.Errorf("send: bytes=%d outside 1..4MiB", n)
+		}
+		if err := s.lim.pagesFit(s.st, int64((n+skb.PageSize-1)/skb.PageSize)); err != nil {
+			return "", a.d.Errorf("send: %v", err)
 		}
 		id := s.st.OpenSend()
 		s.names[cmd] = id
@@ -235,6 +240,9 @@ func pickPackets(w *ManualWire, prefix, list string) ([]int, error) {
 		}
 		if !found {
 			return nil, fmt.Errorf("packet %s is not on the wire", f)
+		}
+		if slices.Contains(ids, n) {
+			return nil, fmt.Errorf("packet %s is named twice", f)
 		}
 		ids = append(ids, n)
 	}

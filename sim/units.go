@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -40,7 +41,7 @@ func ParseRate(s string) (int64, error) {
 		}
 	}
 	v, err := strconv.ParseFloat(num, 64)
-	if err != nil || v*mul > 1e13 || v*mul < 1e3 {
+	if err != nil || !(v*mul >= 1e3 && v*mul <= 1e13) {
 		return 0, fmt.Errorf("%q is not a rate between 1Kbit and 10000Gbit", s)
 	}
 	return int64(v * mul), nil
@@ -53,4 +54,46 @@ func ParseDuration(s string) (Time, error) {
 		return 0, fmt.Errorf("%q is not a duration between 0 and 1h (50us, 2ms)", s)
 	}
 	return Time(d.Nanoseconds()), nil
+}
+
+// ParseProb reads a probability: a finite decimal number in [0, 1] (0.01,
+// 1e-3). NaN, infinities and trailing characters are refused.
+func ParseProb(s string) (float64, error) {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || !(v >= 0 && v <= 1) {
+		return 0, fmt.Errorf("%q is not a probability in [0, 1] (0.01, 1e-3)", s)
+	}
+	return v, nil
+}
+
+// ParseInt reads a whole decimal number in [lo, hi].
+func ParseInt(s string, lo, hi int64) (int64, error) {
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a whole number", s)
+	}
+	if v < lo || v > hi {
+		return 0, fmt.Errorf("%d is outside %d..%d", v, lo, hi)
+	}
+	return v, nil
+}
+
+// ParseSeed reads a seed: a whole decimal number in [0, 2^64).
+func ParseSeed(s string) (uint64, error) {
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a seed (a whole number from 0 to %d)", s, uint64(math.MaxUint64))
+	}
+	return v, nil
+}
+
+// ParseBool reads true or false.
+func ParseBool(s string) (bool, error) {
+	switch s {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	return false, fmt.Errorf("%q is not true or false", s)
 }

@@ -22,38 +22,68 @@ type Workload struct {
 	// buffers; Mapped maps one page of every buffer into a user process.
 	CmdBytes, Commands, Outstanding, Pool int
 	Share, Mapped                         bool
+	// ShareConns serves one page-cache page on every connection: the
+	// first page of buffer i of every connection is the same page (the
+	// target is one process; a page-cache page may be in flight on several
+	// connections at once).
+	ShareConns bool
 	// bulk: one send of Bytes, written while less than SndBuf bytes are
 	// unacknowledged.
 	Bytes  int64
 	SndBuf int
 }
 
+// Ranges of the workload's values.
+const (
+	MaxCmdBytes    = 16 << 20
+	MaxCommands    = 10_000_000
+	MaxOutstanding = 4096
+	MaxPool        = 1 << 20
+	MaxBulkBytes   = 1 << 40
+	MaxSndBuf      = 1 << 30
+)
+
 // Validate reports the first impossible value.
 func (w Workload) Validate() error {
 	switch w.Kind {
 	case "iscsi-read":
 		switch {
-		case w.CmdBytes <= 0 || w.CmdBytes > 1<<24:
-			return fmt.Errorf("%w: command size %d outside 1..16 MiB", ErrWorkload, w.CmdBytes)
-		case w.Commands <= 0:
-			return fmt.Errorf("%w: %d commands", ErrWorkload, w.Commands)
-		case w.Outstanding <= 0:
-			return fmt.Errorf("%w: %d outstanding commands", ErrWorkload, w.Outstanding)
+		case w.CmdBytes <= 0 || w.CmdBytes > MaxCmdBytes:
+			return fmt.Errorf("%w: command size %d outside 1 B..16 MiB", ErrWorkload, w.CmdBytes)
+		case w.Commands <= 0 || w.Commands > MaxCommands:
+			return fmt.Errorf("%w: %d commands outside 1..%d", ErrWorkload, w.Commands, MaxCommands)
+		case w.Outstanding <= 0 || w.Outstanding > MaxOutstanding:
+			return fmt.Errorf("%w: %d outstanding commands outside 1..%d", ErrWorkload, w.Outstanding, MaxOutstanding)
+		case w.Pool > MaxPool:
+			return fmt.Errorf("%w: a pool of %d buffers is over %d", ErrWorkload, w.Pool, MaxPool)
 		case w.Pool < w.Outstanding:
 			return fmt.Errorf("%w: a pool of %d buffers cannot serve %d outstanding commands", ErrWorkload, w.Pool, w.Outstanding)
 		}
 	case "bulk":
-		if w.Bytes <= 0 {
-			return fmt.Errorf("%w: %d bytes", ErrWorkload, w.Bytes)
+		if w.Bytes <= 0 || w.Bytes > MaxBulkBytes {
+			return fmt.Errorf("%w: %d bytes outside 1 B..1 TiB", ErrWorkload, w.Bytes)
 		}
-		if w.SndBuf < skb.PageSize {
-			return fmt.Errorf("%w: send buffer %d below one page", ErrWorkload, w.SndBuf)
+		if w.SndBuf < skb.PageSize || w.SndBuf > MaxSndBuf {
+			return fmt.Errorf("%w: send buffer %d outside one page..1 GiB", ErrWorkload, w.SndBuf)
 		}
 	default:
 		return fmt.Errorf("%w: unknown kind %q (iscsi-read or bulk)", ErrWorkload, w.Kind)
 	}
 	return nil
 }
+
+// target is the application process serving every connection of a run:
+// it knows which of its pages are in flight on any connection (a
+// page-cache page may be), so it rewrites a page only when no command on
+// any connection still uses it.
+type target struct {
+	use map[skb.PageID]int // in-flight commands per page, over all connections
+	// cache is the page-cache page of each buffer index that every
+	// connection serves (Workload.ShareConns).
+	cache []*skb.Page
+}
+
+func newTarget() *target { return &target{use: map[skb.PageID]int{}} }
 
 // app is the application side of one connection under one design.
 type app struct {
@@ -63,14 +93,15 @@ type app struct {
 	c      *Conn
 	d      strategies.Design
 	chk    *Checker
+	t      *target
 	header *skb.Page
 	bufs   []*appBuf
 	free   []*appBuf
 	cmds   map[skb.SendID]*appCmd
-	order  []skb.SendID       // commands whose response is not yet delivered, in issue order
-	use    map[skb.PageID]int // in-flight commands per page
+	order  []skb.SendID // commands whose response is not yet delivered, in issue order
 	issued int
-	wanted int // requests the initiator has sent and the target not yet served
+	queued int64 // payload bytes queued
+	wanted int   // requests the initiator has sent and the target not yet served
 	err    error
 
 	// bulk
@@ -84,11 +115,23 @@ type appBuf struct{ pages []*skb.Page }
 type appCmd struct {
 	buf *appBuf
 	end uint32 // sequence after the command's last byte
+	// delivered and signalled: the command's state is dropped when both
+	// are true, so that a run's memory follows what is in flight.
+	delivered, signalled bool
+}
+
+// pages is the number of application pages the workload makes per
+// connection (charged against the memory limit before they are made).
+func (w Workload) pages() int64 {
+	if w.Kind == "bulk" {
+		return 1 + min((w.Bytes+skb.PageSize-1)/skb.PageSize, int64(w.SndBuf/skb.PageSize*2+2))
+	}
+	return 1 + int64(w.Pool)*int64((w.CmdBytes+skb.PageSize-1)/skb.PageSize)
 }
 
 // newApp builds the application's buffers on st.
-func newApp(w Workload, eng *Engine, st *skb.Stack, c *Conn, d strategies.Design, chk *Checker) *app {
-	a := &app{w: w, eng: eng, st: st, c: c, d: d, chk: chk, cmds: map[skb.SendID]*appCmd{}, use: map[skb.PageID]int{}}
+func newApp(w Workload, eng *Engine, st *skb.Stack, c *Conn, d strategies.Design, chk *Checker, t *target) *app {
+	a := &app{w: w, eng: eng, st: st, c: c, d: d, chk: chk, t: t, cmds: map[skb.SendID]*appCmd{}}
 	a.header = st.NewUserPage()
 	if w.Kind == "bulk" {
 		n := min(int((w.Bytes+skb.PageSize-1)/skb.PageSize), w.SndBuf/skb.PageSize*2+2)
@@ -101,7 +144,12 @@ func newApp(w Workload, eng *Engine, st *skb.Stack, c *Conn, d strategies.Design
 	for i := range w.Pool {
 		b := &appBuf{}
 		for j := range pages {
-			if w.Share && i%2 == 1 && j == 0 {
+			switch {
+			case w.ShareConns && j == 0 && i < len(t.cache):
+				st.HoldPage(t.cache[i], false)
+				b.pages = append(b.pages, t.cache[i])
+				continue
+			case w.Share && i%2 == 1 && j == 0:
 				shared := a.bufs[i-1].pages[pages-1]
 				st.HoldPage(shared, false)
 				b.pages = append(b.pages, shared)
@@ -110,6 +158,9 @@ func newApp(w Workload, eng *Engine, st *skb.Stack, c *Conn, d strategies.Design
 			p := st.NewUserPage()
 			if w.Mapped && j == pages/2 {
 				st.HoldPage(p, true)
+			}
+			if w.ShareConns && j == 0 && i == len(t.cache) {
+				t.cache = append(t.cache, p)
 			}
 			b.pages = append(b.pages, p)
 		}
@@ -123,6 +174,7 @@ func newApp(w Workload, eng *Engine, st *skb.Stack, c *Conn, d strategies.Design
 func (a *app) start() {
 	if a.w.Kind == "bulk" {
 		a.bulkID = a.st.OpenSend()
+		a.issued = 1
 		a.d.Submit(a.bulkID, a.bulkBuf, int(min(a.w.Bytes, int64(len(a.bulkBuf))*skb.PageSize)))
 		a.st.SetSendTag(a.bulkID, a.d.SendTag(a.bulkID))
 		a.c.OnProgress = a.fillBulk
@@ -142,7 +194,7 @@ func (a *app) signal(id skb.SendID, copied bool) {
 }
 
 // reuse returns a signalled command's buffer to the pool and rewrites every
-// page no other in-flight command uses.
+// page no in-flight command on any connection uses.
 func (a *app) reuse(id skb.SendID) {
 	cmd := a.cmds[id]
 	if cmd == nil || cmd.buf == nil {
@@ -150,14 +202,24 @@ func (a *app) reuse(id skb.SendID) {
 	}
 	a.st.SetNow(int64(a.eng.Now()))
 	for _, p := range cmd.buf.pages {
-		a.use[p.ID]--
-		if a.use[p.ID] == 0 {
+		a.t.use[p.ID]--
+		if a.t.use[p.ID] == 0 {
+			delete(a.t.use, p.ID)
 			a.st.Rewrite(p)
 		}
 	}
 	a.free = append(a.free, cmd.buf)
 	cmd.buf = nil
+	cmd.signalled = true
+	a.forget(id, cmd)
 	a.serve()
+}
+
+// forget drops a command the application is done with.
+func (a *app) forget(id skb.SendID, cmd *appCmd) {
+	if cmd.signalled && cmd.delivered {
+		delete(a.cmds, id)
+	}
 }
 
 // serve answers outstanding requests while buffers are free.
@@ -181,10 +243,12 @@ func (a *app) issue() {
 		return
 	}
 	_ = a.st.CloseSend(hid)
+	a.c.Closed(hid)
 	id := a.st.OpenSend()
-	a.cmds[id] = &appCmd{buf: buf}
+	cmd := &appCmd{buf: buf}
+	a.cmds[id] = cmd
 	for _, p := range buf.pages {
-		a.use[p.ID]++
+		a.t.use[p.ID]++
 	}
 	a.d.Submit(id, buf.pages, a.w.CmdBytes)
 	a.st.SetSendTag(id, a.d.SendTag(id))
@@ -192,9 +256,11 @@ func (a *app) issue() {
 		a.err = err
 		return
 	}
-	a.cmds[id].end = a.c.Sender().WriteSeq()
+	a.queued += int64(a.w.CmdBytes)
+	cmd.end = a.c.Sender().WriteSeq()
 	a.order = append(a.order, id)
 	_ = a.st.CloseSend(id)
+	a.c.Closed(id)
 	a.d.Queued(id)
 }
 
@@ -203,12 +269,19 @@ func (a *app) issue() {
 func (a *app) progress() {
 	rcv := a.c.Receiver().RcvNxt()
 	for len(a.order) > 0 && !tcp.After(a.cmds[a.order[0]].end, rcv) {
+		id := a.order[0]
 		a.order = a.order[1:]
-		a.eng.After(a.c.cfg.Rev.Delay, func() {
-			a.wanted++
-			a.serve()
-		})
+		cmd := a.cmds[id]
+		cmd.delivered = true
+		a.forget(id, cmd)
+		a.eng.After(a.c.cfg.Rev.Delay, a.request)
 	}
+}
+
+// request is the initiator's next READ arriving at the target.
+func (a *app) request() {
+	a.wanted++
+	a.serve()
 }
 
 // fillBulk writes the bulk send while the send buffer has room.
@@ -224,9 +297,19 @@ func (a *app) fillBulk() {
 			return
 		}
 		a.bulkSent += int64(n)
+		a.queued += int64(n)
 	}
 	if a.bulkSent >= a.w.Bytes && !a.st.Ledger().Closed(a.bulkID) {
 		_ = a.st.CloseSend(a.bulkID)
+		a.c.Closed(a.bulkID)
 		a.d.Queued(a.bulkID)
 	}
+}
+
+// total is the number of commands and payload bytes the workload asks for.
+func (w Workload) total() (cmds int, bytes int64) {
+	if w.Kind == "bulk" {
+		return 1, w.Bytes
+	}
+	return w.Commands, int64(w.Commands) * int64(w.CmdBytes)
 }

@@ -53,6 +53,8 @@ type SharedInfo struct {
 	freed      bool
 	idx        int32
 	chk        int32 // scratch for Check
+	// sock is the socket that owns the data (Sock).
+	sock SockID
 }
 
 // Dataref is the raw dataref value (low half: skbs, high half: nohdr skbs).

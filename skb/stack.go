@@ -25,8 +25,12 @@ func modelBug(format string, args ...any) *ModelBug {
 // A Stack is single-threaded and deterministic: identifiers come from
 // counters, and nothing depends on map order or the clock.
 type Stack struct {
-	kernel    Kernel
-	observers []Observer
+	kernel Kernel
+	// routes are the observers in registration order; bySock[k] those
+	// socket k's events reach (bySock[0]: the observers of every socket).
+	routes    []route
+	bySock    [][]Observer
+	allocSock SockID
 	ledger    Ledger
 	tracing   bool
 	trace     []Event
@@ -55,15 +59,15 @@ func NewStack(k Kernel, observers ...Observer) *Stack {
 	if k != Linux2626 && k != Linux618 {
 		panic(modelBug("NewStack: unknown kernel %d", k))
 	}
-	return &Stack{kernel: k, observers: observers}
+	s := &Stack{kernel: k, bySock: [][]Observer{nil}}
+	for _, o := range observers {
+		s.AddObserver(o)
+	}
+	return s
 }
 
 // Kernel is the stack's flavour.
 func (s *Stack) Kernel() Kernel { return s.kernel }
-
-// AddObserver appends o to the observers; it is called after those already
-// added.
-func (s *Stack) AddObserver(o Observer) { s.observers = append(s.observers, o) }
 
 // SetTracing turns recording of trace events on or off (off by default).
 func (s *Stack) SetTracing(on bool) { s.tracing = on }
@@ -155,7 +159,7 @@ func (s *Stack) fragGet(sh *SharedInfo, i int, site Site) {
 	}
 	p.refs++
 	s.ledgerAdd(f)
-	for _, o := range s.observers {
+	for _, o := range s.observersOf(sh) {
 		o.PageGet(RefEvent{Page: p, Shinfo: sh, Slot: i, Tag: f.Tag, Site: site})
 	}
 	s.record(Event{Kind: EvPageGet, Site: site, Page: p.ID, Refs: p.refs, Shinfo: sh.ID, Slot: int16(i)})
@@ -174,7 +178,7 @@ func (s *Stack) fragPut(sh *SharedInfo, i int, site Site) {
 		panic(modelBug("put_page on p%d drops a reference its owner holds at %s", p.ID, site))
 	}
 	s.ledgerDrop(f, site)
-	for _, o := range s.observers {
+	for _, o := range s.observersOf(sh) {
 		o.PagePut(RefEvent{Page: p, Shinfo: sh, Slot: i, Tag: f.Tag, Site: site})
 	}
 	s.record(Event{Kind: EvPagePut, Site: site, Page: p.ID, Refs: p.refs, Shinfo: sh.ID, Slot: int16(i)})
@@ -233,7 +237,7 @@ func (s *Stack) reshapeFrag(sh *SharedInfo, i int, from, to int32, extra []Run, 
 func (s *Stack) moveFrag(from *SharedInfo, fi int, to *SharedInfo, ti int, site Site) {
 	to.frags[ti] = from.frags[fi]
 	p := to.frags[ti].Page
-	for _, o := range s.observers {
+	for _, o := range s.observersOf(to) {
 		o.FragMove(MoveEvent{Page: p, From: from, To: to, FromSlot: fi, ToSlot: ti, Site: site})
 	}
 	s.record(Event{Kind: EvFragMove, Site: site, Page: p.ID, From: from.ID, Slot: int16(fi), Shinfo: to.ID, ToSlot: int16(ti)})
@@ -262,7 +266,8 @@ func (s *Stack) allocShinfo() *SharedInfo {
 // newShinfo creates an empty shared info (__alloc_skb).
 func (s *Stack) newShinfo(site Site) *SharedInfo {
 	sh := s.allocShinfo()
-	for _, o := range s.observers {
+	sh.sock = s.allocSock
+	for _, o := range s.observersOf(sh) {
 		o.ShinfoNew(ShinfoEvent{Shinfo: sh, Site: site})
 	}
 	s.record(Event{Kind: EvShinfoNew, Site: site, Shinfo: sh.ID, Dataref: sh.dataref})
@@ -276,6 +281,7 @@ func (s *Stack) newShinfo(site Site) *SharedInfo {
 // (skb_zerocopy_clone); the reference that takes is the design's to count.
 func (s *Stack) dupShinfo(from *SharedInfo, bitwise bool, site Site) *SharedInfo {
 	sh := s.allocShinfo()
+	sh.sock = from.sock
 	if bitwise {
 		sh.GSOSize, sh.GSOSegs, sh.Flags, sh.DestructorArg = from.GSOSize, from.GSOSegs, from.Flags, from.DestructorArg
 		sh.nrFrags = from.nrFrags
@@ -287,19 +293,38 @@ func (s *Stack) dupShinfo(from *SharedInfo, bitwise bool, site Site) *SharedInfo
 			sh.DestructorArg = from.DestructorArg
 		}
 	}
-	for _, o := range s.observers {
+	for _, o := range s.observersOf(sh) {
 		o.ShinfoDup(ShinfoEvent{Shinfo: sh, From: from, Bitwise: bitwise, Site: site})
 	}
 	s.record(Event{Kind: EvShinfoDup, Site: site, Shinfo: sh.ID, From: from.ID, OK: bitwise})
 	return sh
 }
 
-func (s *Stack) shinfoRef(sh *SharedInfo, site Site) {
+// shinfoRef is S+: one more skb shares b's shared info (__skb_clone's
+// atomic_inc(&(skb_shinfo(skb)->dataref))). The caller has checked
+// datarefRoom and refused the operation before changing any state; an
+// increment past the limit here is a model bug.
+func (s *Stack) shinfoRef(b *Buff, site Site) {
+	sh := b.sh
 	if sh.freed || sh.dataref&DatarefMask == 0 {
 		panic(modelBug("dataref taken on released s%d at %s", sh.ID, site))
 	}
+	if err := datarefRoom(sh, b, 1, 0, site); err != nil {
+		panic(modelBug("unchecked %v", err))
+	}
 	sh.dataref++
 	s.record(Event{Kind: EvShinfoRef, Site: site, Shinfo: sh.ID, Dataref: sh.dataref})
+}
+
+// nohdrRef is 2.6.26 skb_header_release's atomic_add(1 << SKB_DATAREF_SHIFT,
+// &skb_shinfo(skb)->dataref): b becomes one more nohdr sharer (S=). Like
+// shinfoRef, it asserts the limit its caller has already checked.
+func (s *Stack) nohdrRef(b *Buff, site Site) {
+	sh := b.sh
+	if err := datarefRoom(sh, b, 0, 1, site); err != nil {
+		panic(modelBug("unchecked %v", err))
+	}
+	s.setDataref(sh, sh.dataref+1<<DatarefShift, site)
 }
 
 func (s *Stack) setDataref(sh *SharedInfo, d int32, site Site) {
@@ -351,7 +376,7 @@ func (s *Stack) releaseShinfo(sh *SharedInfo, site Site) {
 	s.shinfos[sh.idx] = last
 	last.idx = sh.idx
 	s.shinfos = s.shinfos[:len(s.shinfos)-1]
-	for _, o := range s.observers {
+	for _, o := range s.observersOf(sh) {
 		o.ShinfoRelease(ShinfoEvent{Shinfo: sh, Site: site})
 	}
 	s.record(Event{Kind: EvShinfoRelease, Site: site, Shinfo: sh.ID})
@@ -370,7 +395,7 @@ func (s *Stack) zcopyClear(sh *SharedInfo, success bool, site Site) {
 	if !sh.Zerocopy() {
 		return
 	}
-	for _, o := range s.observers {
+	for _, o := range s.observersOf(sh) {
 		o.ZerocopyClear(ShinfoEvent{Shinfo: sh, Success: success, Site: site})
 	}
 	// SKBFL_ALL_ZEROCOPY: ZEROCOPY_FRAG (ENABLE|SHARED_FRAG), PURE, DONT_ORPHAN.
@@ -383,7 +408,7 @@ func (s *Stack) zcopyClear(sh *SharedInfo, success bool, site Site) {
 // askMerge asks the observers, in order, whether the merge may happen.
 func (s *Stack) askMerge(e MergeEvent) bool {
 	ok := true
-	for _, o := range s.observers {
+	for _, o := range s.observersOf(e.Dst.sh) {
 		if !o.Merge(e) {
 			ok = false
 			break

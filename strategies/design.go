@@ -33,8 +33,12 @@ type Design interface {
 // Env is what a design is built with.
 type Env struct {
 	Kernel skb.Kernel
+	// Notify is the application of this design instance's socket.
 	Notify Notify
 	Model  CostModel
+	// Global is the machine-wide state shared by the design instances of
+	// every socket in a run (nil: this instance is alone).
+	Global *Global
 }
 
 // Property is one of the exactly-once properties (DESIGN.md §3).

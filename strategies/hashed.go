@@ -23,7 +23,7 @@ type hashed struct {
 
 func newHashed(env Env) Design {
 	d := &hashed{pageCounter: pageCounter{env: env, meter: meter{model: env.Model}, cmds: map[skb.SendID]*pageCmd{}},
-		table: map[skb.PageID]*pageCmd{}}
+		table: env.Global.get("hashed/table", func() any { return map[skb.PageID]*pageCmd{} }).(map[skb.PageID]*pageCmd)}
 	d.tag = func(p *skb.Page) *pageCmd {
 		c := d.table[p.ID]
 		if c != nil {

@@ -20,6 +20,7 @@ var lastPutInfo = Info{
 // lastPutCmd is a command waiting for its pages' last puts.
 type lastPutCmd struct {
 	id      skb.SendID
+	notify  Notify // the submitting application (see pageCmd)
 	pages   []*skb.Page
 	pending int
 	queued  bool
@@ -37,7 +38,8 @@ type lastPut struct {
 
 func newLastPut(env Env) Design {
 	return &lastPut{env: env, meter: meter{model: env.Model},
-		cmds: map[skb.SendID]*lastPutCmd{}, table: map[skb.PageID]*lastPutCmd{}}
+		cmds:  map[skb.SendID]*lastPutCmd{},
+		table: env.Global.get("last-put/table", func() any { return map[skb.PageID]*lastPutCmd{} }).(map[skb.PageID]*lastPutCmd)}
 }
 
 func (d *lastPut) Info() Info { return lastPutInfo }
@@ -46,7 +48,7 @@ func (d *lastPut) Info() Info { return lastPutInfo }
 func (d *lastPut) Submit(c skb.SendID, pages []*skb.Page, _ int) {
 	cmd := d.cmds[c]
 	if cmd == nil {
-		cmd = &lastPutCmd{id: c}
+		cmd = &lastPutCmd{id: c, notify: d.env.Notify}
 		d.cmds[c] = cmd
 	}
 	for _, p := range pages {
@@ -101,7 +103,7 @@ func (d *lastPut) Queued(c skb.SendID) {
 func (d *lastPut) try(cmd *lastPutCmd) {
 	if cmd.queued && !cmd.done && cmd.pending <= 0 {
 		cmd.done = true
-		d.env.Notify(cmd.id, false)
+		cmd.notify(cmd.id, false)
 	}
 }
 

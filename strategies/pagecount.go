@@ -4,10 +4,13 @@ import "github.com/zcsim/zcsim/skb"
 
 // pageCmd is a command counted page reference by page reference.
 type pageCmd struct {
-	id    skb.SendID
-	refs  int64 // submission bias + references counted on its pages
-	pages []*skb.Page
-	done  bool
+	id skb.SendID
+	// notify is the application that submitted the command: a put on
+	// another socket may complete it through the page's tag.
+	notify Notify
+	refs   int64 // submission bias + references counted on its pages
+	pages  []*skb.Page
+	done   bool
 }
 
 // pageCounter is the accounting shared by net-priv and hashed: every page
@@ -34,7 +37,7 @@ type pageCounter struct {
 func (d *pageCounter) Submit(c skb.SendID, pages []*skb.Page, _ int) {
 	cmd := d.cmds[c]
 	if cmd == nil {
-		cmd = &pageCmd{id: c, refs: 1}
+		cmd = &pageCmd{id: c, refs: 1, notify: d.env.Notify}
 		d.cmds[c] = cmd
 	}
 	for _, p := range pages {
@@ -81,7 +84,7 @@ func (d *pageCounter) drop(cmd *pageCmd) {
 			d.set(p, nil)
 		}
 	}
-	d.env.Notify(cmd.id, false)
+	cmd.notify(cmd.id, false)
 }
 
 func (d *pageCounter) SendTag(skb.SendID) any { return nil }

@@ -1,6 +1,7 @@
 package strategies
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -42,7 +43,10 @@ func Lookup(name string) (Entry, bool) {
 }
 
 // ErrUnknown is returned by Parse for a name not in the registry.
-var ErrUnknown = fmt.Errorf("strategies: unknown design")
+var ErrUnknown = errors.New("strategies: unknown design")
+
+// ErrDuplicate is returned by Parse for a name given twice.
+var ErrDuplicate = errors.New("strategies: duplicate design")
 
 // Parse resolves a comma-separated list of names, or "all", to entries in
 // the order given (all: sorted).
@@ -52,7 +56,10 @@ func Parse(list string) ([]Entry, error) {
 		names = Names()
 	}
 	var out []Entry
-	for _, n := range names {
+	for i, n := range names {
+		if slices.Contains(names[:i], n) {
+			return nil, fmt.Errorf("%w: %q is named twice", ErrDuplicate, n)
+		}
 		e, ok := Lookup(n)
 		if !ok {
 			return nil, fmt.Errorf("%w %q (known: %s)", ErrUnknown, n, strings.Join(Names(), ", "))

@@ -28,6 +28,9 @@ type Config struct {
 	SACK bool
 	// Headroom is MAX_TCP_HEADER in bytes.
 	Headroom int
+	// Sock is the socket the sender's skbs belong to (skb.SockID): the
+	// designs registered for it see them. 0: no socket (every observer).
+	Sock skb.SockID
 }
 
 // Validate reports the first impossible value.
@@ -161,7 +164,7 @@ func (s *Sender) inFlight() int {
 // newSkb is sk_stream_alloc_skb / tcp_stream_alloc_skb plus skb_entail
 // (header release) at the tail of the write queue.
 func (s *Sender) newSkb() *skb.Buff {
-	b := s.st.Alloc(s.cfg.Headroom, 0, true)
+	b := s.st.AllocFor(s.cfg.Sock, s.cfg.Headroom, 0, true)
 	_ = s.st.HeaderRelease(b)
 	b.CB.Seq, b.CB.EndSeq = s.writeSeq, s.writeSeq
 	s.q = append(s.q, b)

@@ -1,92 +1,155 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"os"
-
-	"github.com/zcsim/zcsim/sim"
+	"runtime/debug"
+	"strings"
 )
 
 // Exit statuses.
 const (
 	exitOK    = 0
-	exitCheck = 1 // a check failed
+	exitCheck = 1 // a check failed: a design declared sound is flawed or stalled, a run errored, output failed
 	exitUsage = 2 // bad usage or bad input
 )
 
 const usage = `usage: zcsim <command> [arguments]
 
 commands:
-  run          run the default scenario under every design and kernel and
-               print the comparison table (zcsim run -h for the flags)
-  run FILE     run an op-level script and print it with fresh outputs
-  explore      search seeded random operation sequences for a design's
-               counterexample (zcsim explore -h)
+  run          run the default scenario under every design and kernel and print the
+               comparison table; run FILE runs a script (zcsim help run)
+  explore      search seeded random operation sequences for a design's counterexample
   strategies   list the notification designs, their origins and profiles
-  help         print this text
+  version      print zcsim's version
+  help [CMD]   print this text, or a command's help (also zcsim CMD -h)
+
+Exit status: 0 ok, 1 a check failed, 2 bad usage or input.
 `
 
+// commands are the subcommands; each parses its own flags and answers -h.
+var commands = map[string]func(args []string, stdout, stderr io.Writer) int{
+	"run":        cmdRun,
+	"explore":    cmdExplore,
+	"strategies": cmdStrategies,
+	"version":    cmdVersion,
+}
+
 // run is the whole CLI: it parses args, writes results to stdout and
-// diagnostics to stderr, and returns the exit status.
+// diagnostics to stderr, and returns the exit status. A failed write to
+// stdout makes the status 1, with a message.
 func run(args []string, stdout, stderr io.Writer) int {
+	out := &checkedWriter{w: stdout}
+	code := dispatch(args, out, stderr)
+	if out.err != nil {
+		fmt.Fprintf(stderr, "zcsim: writing the output: %v\n", out.err)
+		return exitCheck
+	}
+	return code
+}
+
+func dispatch(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
 	}
 	switch args[0] {
-	case "run":
-		return cmdRun(args[1:], stdout, stderr)
-	case "explore":
-		return cmdExplore(args[1:], stdout, stderr)
-	case "strategies":
-		return cmdStrategies(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
+		if len(args) > 1 {
+			c, ok := commands[args[1]]
+			if !ok {
+				fmt.Fprintf(stderr, "zcsim: help: unknown command %q (%s)\n", args[1], commandNames())
+				return exitUsage
+			}
+			return c([]string{"-h"}, stdout, stderr)
+		}
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "zcsim: unknown command %q\n%s", args[0], usage)
+	c, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "zcsim: unknown command %q (%s; zcsim help)\n", args[0], commandNames())
+		return exitUsage
+	}
+	return c(args[1:], stdout, stderr)
+}
+
+func commandNames() string { return "run, explore, strategies, version, help" }
+
+func cmdRun(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("run", runUsage)
+	var f runFlags
+	f.register(fs)
+	if err := fs.parse(args, stdout, stderr); err != nil {
+		return parseStatus(err)
+	}
+	switch fs.NArg() {
+	case 0:
+		return runScenario(&f, stdout, stderr)
+	case 1:
+		return runFile(&f, fs, fs.Arg(0), stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "zcsim: run: one FILE at most, got %d (%s)\n", fs.NArg(), strings.Join(fs.Args(), " "))
 	return exitUsage
 }
 
-func cmdRun(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var sf simFlags
-	sf.register(fs)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "usage: zcsim run [flags]      run the default scenario (iscsi-read over a lossy path, all designs,\n"+
-			"                             both kernels) and print the comparison table\n"+
-			"       zcsim run FILE        run an op-level script and print it with fresh outputs\n\n")
-		fs.PrintDefaults()
+// parseStatus is the status after a flag parse error: 0 for -h.
+func parseStatus(err error) int {
+	if err == errHelp {
+		return exitOK
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
+	return exitUsage
+}
+
+const versionUsage = "usage: zcsim version\n\nprints the module version zcsim was built from, and the Go version\n"
+
+func cmdVersion(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("version", versionUsage)
+	if err := fs.parse(args, stdout, stderr); err != nil {
+		return parseStatus(err)
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "zcsim: version: takes no arguments\n")
 		return exitUsage
 	}
-	if fs.NArg() > 1 {
-		fmt.Fprintf(stderr, "zcsim: run: one FILE at most, got %d\n", fs.NArg())
-		return exitUsage
+	goVer := "unknown"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		goVer = bi.GoVersion
 	}
-	if fs.NArg() == 0 {
-		return runScenario(&sf, stdout, stderr)
-	}
-	name := fs.Arg(0)
-	data, err := os.ReadFile(name)
-	if err != nil {
-		fmt.Fprintf(stderr, "zcsim: run: %v\n", err)
-		return exitUsage
-	}
-	src := string(data)
-	out, _, err := sim.RunOps(name, src)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitUsage
-	}
-	fmt.Fprint(stdout, out)
+	fmt.Fprintf(stdout, "zcsim %s (%s)\n", version(), goVer)
 	return exitOK
+}
+
+// version is the main module's version from the build info: a tag, a
+// pseudo-version, or "(devel)" with the VCS revision when known.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := bi.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" && v == "(devel)" {
+			v += " " + s.Value[:min(12, len(s.Value))]
+		}
+	}
+	return v
+}
+
+// checkedWriter keeps the first write error.
+type checkedWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (c *checkedWriter) Write(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	n, err := c.w.Write(p)
+	c.err = err
+	return n, err
 }

@@ -1,12 +1,11 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/zcsim/zcsim/sim"
 	"github.com/zcsim/zcsim/skb"
@@ -21,65 +20,62 @@ const (
 
 // cmdExplore runs seeded random operation sequences against one design
 // and prints the first counterexample, shrunk, as a pasteable script.
+const exploreUsage = `usage: zcsim explore -design NAME [-seeds A-B] [-steps N] [-kernel 2.6.26|6.18|all]
+
+Runs one seeded random operation script per seed against the design and the property
+checker; prints the first counterexample, shrunk, as a script for zcsim run. Exit 1 when
+one is found, 0 when none, 2 on bad flags.
+`
+
 func cmdExplore(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("explore", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	design := fs.String("design", "", "the design to explore (see zcsim strategies)")
-	seeds := fs.String("seeds", "1-100", "seed range A-B (or one seed)")
-	steps := fs.Int("steps", 60, "operations per generated script")
-	kernel := fs.String("kernel", "all", "kernel flavour: 2.6.26, 6.18 or all")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "usage: zcsim explore -design NAME [-seeds A-B] [-steps N] [-kernel 2.6.26|6.18|all]\n\n"+
-			"Runs seeded random operation sequences against the design and the property checker;\n"+
-			"prints the first counterexample, shrunk, as a script for zcsim run. Exit 1 when one\n"+
-			"is found, 0 when none.\n\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	fs := newFlagSet("explore", exploreUsage)
+	var design, seeds, kernel string
+	var steps int
+	fs.str(&design, "design", "", "the design to explore (zcsim strategies lists them)")
+	fs.str(&seeds, "seeds", "1-100", "seed range A-B (or one seed)")
+	fs.int(&steps, "steps", 60, 1, maxExploreSteps, "operations per generated script")
+	fs.str(&kernel, "kernel", "all", "kernel flavour: 2.6.26, 6.18 or all")
+	if err := fs.parse(args, stdout, stderr); err != nil {
+		return parseStatus(err)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "zcsim: explore: unexpected argument %q\n", fs.Arg(0))
 		return exitUsage
 	}
-	if *design == "" {
-		fmt.Fprintf(stderr, "zcsim: -design: required (one of %s)\n", strings.Join(strategies.Names(), ", "))
-		return exitUsage
+	if design == "" {
+		return fail(stderr, "design", "required (one of %s)", strings.Join(strategies.Names(), ", "))
 	}
-	e, ok := strategies.Lookup(*design)
+	e, ok := strategies.Lookup(design)
 	if !ok {
-		fmt.Fprintf(stderr, "zcsim: -design: unknown design %q (one of %s)\n", *design, strings.Join(strategies.Names(), ", "))
-		return exitUsage
+		return fail(stderr, "design", "unknown design %q (one of %s)", design, strings.Join(strategies.Names(), ", "))
 	}
-	lo, hi, err := parseSeeds(*seeds)
+	lo, hi, err := parseSeeds(seeds)
 	if err != nil {
-		fmt.Fprintf(stderr, "zcsim: -seeds: %v\n", err)
-		return exitUsage
+		return fail(stderr, "seeds", "%v", err)
 	}
-	if *steps < 1 || *steps > maxExploreSteps {
-		fmt.Fprintf(stderr, "zcsim: -steps: %d is outside 1..%d\n", *steps, maxExploreSteps)
-		return exitUsage
-	}
-	kernels, err := parseKernels(*kernel)
+	kernels, err := parseKernels(kernel)
 	if err != nil {
-		fmt.Fprintf(stderr, "zcsim: -kernel: %v\n", err)
-		return exitUsage
+		return fail(stderr, "kernel", "%v", err)
 	}
-	for _, k := range kernels {
-		f, err := sim.Explore(e, k, lo, hi, *steps)
+	prog := newProgress(stderr, time.Now())
+	defer prog.clear()
+	for i, k := range kernels {
+		f, err := sim.Explore(e, k, lo, hi, steps, func(seed uint64) {
+			prog.report(sim.Progress{Run: i + 1, Runs: len(kernels), Design: e.Info.Name, Kernel: k.String(),
+				Done: int64(seed - lo), Total: int64(hi - lo + 1), Unit: "seeds"})
+		})
 		if err != nil {
 			fmt.Fprintf(stderr, "zcsim: explore: %v\n", err)
 			return exitCheck
 		}
 		if f != nil {
+			prog.clear()
 			fmt.Fprint(stdout, f.Script)
 			return exitCheck
 		}
 	}
-	fmt.Fprintf(stdout, "no violation: design %s, kernel %s, seeds %d-%d, %d steps each\n", e.Info.Name, *kernel, lo, hi, *steps)
+	prog.clear()
+	fmt.Fprintf(stdout, "no violation: design %s, kernel %s, seeds %d-%d, %d steps each\n", e.Info.Name, kernel, lo, hi, steps)
 	return exitOK
 }
 

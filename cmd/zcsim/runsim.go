@@ -1,167 +1,279 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/zcsim/zcsim/sim"
+	"github.com/zcsim/zcsim/skb"
 	"github.com/zcsim/zcsim/strategies"
 )
 
-// simFlags are the flags of `zcsim run` without a file.
-type simFlags struct {
-	seed                                   uint64
-	design, kernel, workload, format       string
-	cmdBytes, bytes, rate, delay, reorderD string
-	commands, outstanding, pool, conns     int
-	mss                                    int
-	loss, reorder, dup, ackLoss            float64
-	share, mapped, tso, sg, timing         bool
+// runFlags are the flags of `zcsim run`.
+type runFlags struct {
+	seed                                 uint64
+	design, kernel, workload, format     string
+	cmdBytes, bytes, sndbuf, rwnd, rate  int64
+	delay, reorderD                      sim.Time
+	commands, outstanding, pool, conns   int
+	mss                                  int
+	loss, reorder, dup, ackLoss          float64
+	share, shareConns, mapped, tso, sg   bool
+	timing, wide, failOnViolation, quiet bool
+	maxEvents                            uint64
+	maxMem                               int64
+	maxLine                              int
+	maxScript                            int64
 }
 
-func (f *simFlags) register(fs *flag.FlagSet) {
+const runUsage = `usage: zcsim run [flags]        run a scenario (by default the built-in one: iscsi-read over a
+                               lossy path, every design, both kernels) and print the results
+       zcsim run [flags] FILE   run a script: an op-level script (it starts with kernel) or a
+                               TCP scenario (it starts with connection), printed with fresh outputs
+
+Exit status: 0 when every design declared sound is ok and no run errored (the violations
+and stalls of designs declared flawed are findings); 1 when a design declared sound shows a
+violation or stalls, a run errors (a limit was hit), or output cannot be written; 2 for bad
+usage or input. -fail-on-violation makes any violation or stall exit 1.
+With FILE only -fail-on-violation and the limits (-max-*) apply: the script sets its scenario.
+`
+
+// fileFlags are the flags that apply with a FILE.
+var fileFlags = []string{"fail-on-violation", "max-events", "max-mem", "max-line", "max-script"}
+
+func (f *runFlags) register(fs *flagSet) {
 	d := sim.DefaultScenario()
-	fs.Uint64Var(&f.seed, "seed", d.Seed, "seed of every random stream")
-	fs.StringVar(&f.design, "design", "all", "designs: NAME[,NAME…] or all")
-	fs.StringVar(&f.kernel, "kernel", "all", "kernel flavour: 2.6.26, 6.18 or all")
-	fs.StringVar(&f.workload, "workload", d.Workload.Kind, "iscsi-read or bulk")
-	fs.StringVar(&f.format, "format", "table", "output: table, json or csv")
-	fs.StringVar(&f.cmdBytes, "cmd-bytes", "64KiB", "iscsi-read: bytes per READ command")
-	fs.IntVar(&f.commands, "commands", d.Workload.Commands, "iscsi-read: commands served")
-	fs.IntVar(&f.outstanding, "outstanding", d.Workload.Outstanding, "iscsi-read: commands outstanding at once")
-	fs.IntVar(&f.pool, "pool", d.Workload.Pool, "iscsi-read: buffers in the pool")
-	fs.BoolVar(&f.share, "share", d.Workload.Share, "iscsi-read: neighbouring buffers share a page-cache page")
-	fs.BoolVar(&f.mapped, "mapped", d.Workload.Mapped, "iscsi-read: one page per buffer is mapped by a user process")
-	fs.StringVar(&f.bytes, "bytes", "64MiB", "bulk: bytes sent")
-	fs.StringVar(&f.rate, "rate", "1Gbit", "bottleneck rate each way (bit/s: 100Mbit, 10Gbit, …)")
-	fs.StringVar(&f.delay, "delay", "100us", "one-way delay")
-	fs.Float64Var(&f.loss, "loss", d.Conn.Fwd.Loss, "data packet loss probability")
-	fs.Float64Var(&f.reorder, "reorder", d.Conn.Fwd.Reorder, "probability a data packet is held back")
-	fs.StringVar(&f.reorderD, "reorder-delay", "300us", "how long a reordered packet is held back")
-	fs.Float64Var(&f.dup, "dup", 0, "data packet duplication probability")
-	fs.Float64Var(&f.ackLoss, "ack-loss", d.Conn.Rev.Loss, "ACK loss probability")
-	fs.IntVar(&f.mss, "mss", d.Conn.TCP.MSS, "maximum segment size in bytes")
-	fs.BoolVar(&f.tso, "tso", true, "the NIC segments (off: software GSO)")
-	fs.BoolVar(&f.sg, "sg", true, "the NIC does scatter-gather (off: linearize)")
-	fs.IntVar(&f.conns, "conns", 1, "connections")
-	fs.BoolVar(&f.timing, "timing", false, "print wall time and real-time factor on stderr")
+	w, c := d.Workload, d.Conn
+	lim := sim.DefaultLimits
+	fs.seed(&f.seed, "seed", d.Seed, "seed of every random stream")
+	fs.str(&f.design, "design", "all", "designs: NAME[,NAME…] or all (zcsim strategies lists them)")
+	fs.str(&f.kernel, "kernel", "all", "kernel flavour: 2.6.26, 6.18 or all")
+	fs.str(&f.workload, "workload", w.Kind, "iscsi-read or bulk")
+	fs.str(&f.format, "format", "table", "output: table, json or csv")
+	fs.boolean(&f.wide, "wide", false, "table: every column")
+	fs.bytes(&f.cmdBytes, "cmd-bytes", "64KiB", "iscsi-read: bytes per READ command (1 B..16 MiB)")
+	fs.int(&f.commands, "commands", w.Commands, 1, sim.MaxCommands, "iscsi-read: commands served per connection")
+	fs.int(&f.outstanding, "outstanding", w.Outstanding, 1, sim.MaxOutstanding, "iscsi-read: commands outstanding at once")
+	fs.int(&f.pool, "pool", w.Pool, 1, sim.MaxPool, "iscsi-read: buffers in the pool of each connection")
+	fs.boolean(&f.share, "share", w.Share, "iscsi-read: neighbouring buffers share a page-cache page")
+	fs.boolean(&f.shareConns, "share-conns", false, "iscsi-read: buffer i of every connection shares one page-cache page")
+	fs.boolean(&f.mapped, "mapped", w.Mapped, "iscsi-read: one page per buffer is mapped by a user process")
+	fs.bytes(&f.bytes, "bytes", "64MiB", "bulk: bytes sent per connection")
+	fs.bytes(&f.sndbuf, "sndbuf", "4MiB", "bulk: bytes the application keeps unacknowledged")
+	fs.rate(&f.rate, "rate", "1Gbit", "bottleneck rate each way (100Mbit, 10Gbit, …)")
+	fs.dur(&f.delay, "delay", "100us", "one-way delay")
+	fs.prob(&f.loss, "loss", c.Fwd.Loss, "data packet loss probability")
+	fs.prob(&f.reorder, "reorder", c.Fwd.Reorder, "probability a data packet is held back")
+	fs.dur(&f.reorderD, "reorder-delay", "300us", "how long a reordered packet is held back")
+	fs.prob(&f.dup, "dup", 0, "data packet duplication probability")
+	fs.prob(&f.ackLoss, "ack-loss", c.Rev.Loss, "ACK loss probability")
+	fs.int(&f.mss, "mss", c.TCP.MSS, 64, 65000, "maximum segment size in bytes")
+	fs.bytes(&f.rwnd, "rwnd", "1MiB", "receive window (one MSS..1 GiB)")
+	fs.boolean(&f.tso, "tso", true, "the NIC segments (false: software GSO)")
+	fs.boolean(&f.sg, "sg", true, "the NIC does scatter-gather (false: linearize)")
+	fs.int(&f.conns, "conns", 1, 1, sim.MaxConns, "connections, each with its own application and design instance")
+	fs.boolean(&f.timing, "timing", false, "print wall time and real-time factor on stderr")
+	fs.boolean(&f.failOnViolation, "fail-on-violation", false, "exit 1 on any violation or stall, also of designs declared flawed")
+	def(fs, &f.maxEvents, "max-events", fmt.Sprint(lim.Events), "limit: engine events per design × kernel run", sim.ParseSeed)
+	f.maxEvents = lim.Events
+	fs.bytes(&f.maxMem, "max-mem", "1GiB", "limit: modelled state alive at once (pages, skbs, events), bytes")
+	fs.int(&f.maxLine, "max-line", lim.LineBytes, 1, 1<<30, "limit: bytes in one script line")
+	fs.bytes(&f.maxScript, "max-script", "64MiB", "limit: bytes in a script file")
 }
 
-// scenario turns the flags into a scenario, or says which flag is wrong.
-func (f *simFlags) scenario() (sim.Scenario, error) {
+// limits are the limits the flags set.
+func (f *runFlags) limits() sim.Limits {
+	return sim.Limits{Events: f.maxEvents, Memory: f.maxMem, LineBytes: f.maxLine, ScriptBytes: f.maxScript}
+}
+
+// scenario turns the flags into a scenario, or says which flag is wrong
+// (flags are checked in the order they are listed by -h).
+func (f *runFlags) scenario() (sim.Scenario, string, error) {
 	sc := sim.DefaultScenario()
 	sc.Seed = f.seed
 	entries, err := strategies.Parse(f.design)
 	if err != nil {
-		return sc, fmt.Errorf("-design: %s", strings.TrimPrefix(err.Error(), "strategies: "))
+		return sc, "design", fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "strategies: "))
 	}
 	sc.Designs = entries
 	if sc.Kernels, err = parseKernels(f.kernel); err != nil {
-		return sc, fmt.Errorf("-kernel: %w", err)
+		return sc, "kernel", err
 	}
-	w := sim.Workload{Kind: f.workload, Commands: f.commands, Outstanding: f.outstanding, Pool: f.pool,
-		Share: f.share, Mapped: f.mapped, SndBuf: 4 << 20}
-	cb, err := sim.ParseBytes(f.cmdBytes)
-	if err != nil {
-		return sc, fmt.Errorf("-cmd-bytes: %w", err)
+	if f.workload != "iscsi-read" && f.workload != "bulk" {
+		return sc, "workload", fmt.Errorf("%q: want iscsi-read or bulk", f.workload)
 	}
-	w.CmdBytes = int(min(cb, 1<<30))
-	if w.Bytes, err = sim.ParseBytes(f.bytes); err != nil {
-		return sc, fmt.Errorf("-bytes: %w", err)
+	if f.format != "table" && f.format != "json" && f.format != "csv" {
+		return sc, "format", fmt.Errorf("%q: want table, json or csv", f.format)
 	}
-	if err := w.Validate(); err != nil {
-		return sc, fmt.Errorf("-workload: %s", strings.TrimPrefix(err.Error(), "sim: workload: "))
+	if f.wide && f.format != "table" {
+		return sc, "wide", fmt.Errorf("applies to -format table only")
 	}
-	sc.Workload = w
-	rate, err := sim.ParseRate(f.rate)
-	if err != nil {
-		return sc, fmt.Errorf("-rate: %w", err)
+	if f.cmdBytes > sim.MaxCmdBytes {
+		return sc, "cmd-bytes", fmt.Errorf("%d bytes is over the 16 MiB a command may have", f.cmdBytes)
 	}
-	delay, err := sim.ParseDuration(f.delay)
-	if err != nil {
-		return sc, fmt.Errorf("-delay: %w", err)
+	if f.pool < f.outstanding {
+		return sc, "pool", fmt.Errorf("a pool of %d buffers cannot serve %d outstanding commands (-outstanding)", f.pool, f.outstanding)
 	}
-	rd, err := sim.ParseDuration(f.reorderD)
-	if err != nil {
-		return sc, fmt.Errorf("-reorder-delay: %w", err)
+	if f.sndbuf < skb.PageSize || f.sndbuf > sim.MaxSndBuf {
+		return sc, "sndbuf", fmt.Errorf("%d bytes is outside one page..1 GiB", f.sndbuf)
 	}
-	for name, p := range map[string]float64{"-loss": f.loss, "-reorder": f.reorder, "-dup": f.dup, "-ack-loss": f.ackLoss} {
-		if p < 0 || p > 1 {
-			return sc, fmt.Errorf("%s: %g is outside [0, 1]", name, p)
-		}
-	}
-	if f.mss < 64 || f.mss > 65000 {
-		return sc, fmt.Errorf("-mss: %d is outside 64..65000", f.mss)
-	}
-	if f.conns < 1 || f.conns > 64 {
-		return sc, fmt.Errorf("-conns: %d is outside 1..64", f.conns)
-	}
+	sc.Workload = sim.Workload{Kind: f.workload, CmdBytes: int(f.cmdBytes), Commands: f.commands, Outstanding: f.outstanding,
+		Pool: f.pool, Share: f.share, ShareConns: f.shareConns, Mapped: f.mapped, Bytes: f.bytes, SndBuf: int(f.sndbuf)}
 	c := &sc.Conn
-	c.Fwd = sim.PathConfig{RateBps: rate, Delay: delay, Loss: f.loss, Reorder: f.reorder, ReorderDelay: rd, Dup: f.dup}
-	c.Rev = sim.PathConfig{RateBps: rate, Delay: delay, Loss: f.ackLoss}
+	c.Fwd = sim.PathConfig{RateBps: f.rate, Delay: f.delay, Loss: f.loss, Reorder: f.reorder, ReorderDelay: f.reorderD, Dup: f.dup}
+	c.Rev = sim.PathConfig{RateBps: f.rate, Delay: f.delay, Loss: f.ackLoss}
 	c.TCP.MSS, c.Dev.MSS, c.Recv.MSS = f.mss, f.mss, f.mss
 	c.TCP.SizeGoal = max(c.TCP.SizeGoal, f.mss)
+	if f.rwnd < int64(f.mss) || f.rwnd > sim.MaxWindow {
+		return sc, "rwnd", fmt.Errorf("%d bytes is outside one MSS (%d)..%d (the largest scaled window)", f.rwnd, f.mss, sim.MaxWindow)
+	}
+	c.Recv.Window = int(f.rwnd)
 	c.Dev.TSO, c.Dev.SG = f.tso, f.sg
 	sc.Conns = f.conns
-	if f.format != "table" && f.format != "json" && f.format != "csv" {
-		return sc, fmt.Errorf("-format: %q: want table, json or csv", f.format)
+	sc.Limits = f.limits()
+	if err := sc.Validate(); err != nil {
+		name := "max-mem"
+		if !strings.Contains(err.Error(), "-max-mem") {
+			name = "workload"
+		}
+		return sc, name, err
 	}
-	return sc, nil
+	return sc, "", nil
 }
 
 // runScenario runs a scenario and writes the results in the format asked.
-func runScenario(f *simFlags, stdout, stderr io.Writer) int {
-	sc, err := f.scenario()
+func runScenario(f *runFlags, stdout, stderr io.Writer) int {
+	sc, bad, err := f.scenario()
 	if err != nil {
-		fmt.Fprintf(stderr, "zcsim: %v\n", err)
-		return exitUsage
+		return fail(stderr, bad, "%s", strings.TrimPrefix(strings.TrimPrefix(err.Error(), "sim: workload: "), "sim: "))
 	}
 	start := time.Now()
-	if isTerminal(stderr) {
-		shown := false
-		sc.Progress = func(done, total int) {
-			if time.Since(start) < 2*time.Second && !shown {
-				return
-			}
-			shown = true
-			fmt.Fprintf(stderr, "\rzcsim: %d/%d runs, %.0f s", done, total, time.Since(start).Seconds())
-			if done == total {
-				fmt.Fprint(stderr, "\r\033[K")
-			}
-		}
-	}
+	prog := newProgress(stderr, start)
+	sc.Progress = prog.report
 	rs, err := sim.Run(sc)
+	prog.clear()
 	if err != nil {
 		fmt.Fprintf(stderr, "zcsim: run: %v\n", err)
-		return exitCheck
+		return exitUsage
 	}
-	header := fmt.Sprintf("# zcsim run: %s; %s workload, seed %d, %d connection(s); designs %s; kernels %s",
-		sc.Name, sc.Workload.Kind, sc.Seed, sc.Conns, f.design, f.kernel)
+	rep := sim.Report{Zcsim: version(), Scenario: sc.Doc(), Results: rs}
 	switch f.format {
 	case "json":
-		err = sim.WriteJSON(stdout, rs)
+		err = sim.WriteJSON(stdout, rep)
 	case "csv":
-		err = sim.WriteCSV(stdout, rs)
+		err = sim.WriteCSV(stdout, rep)
 	default:
-		err = sim.WriteTable(stdout, header, rs)
+		err = sim.WriteTable(stdout, "zcsim run: "+sc.Describe(), rs, f.wide)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "zcsim: run: %v\n", err)
+		fmt.Fprintf(stderr, "zcsim: run: writing the results: %v\n", err)
 		return exitCheck
 	}
 	if f.timing {
 		wall := time.Since(start).Seconds()
 		var simT float64
 		for _, r := range rs {
-			simT += float64(r.SimTime) / 1e9
+			simT += r.SimMs / 1e3
 		}
 		fmt.Fprintf(stderr, "zcsim: %.3f s wall for %.3f s simulated (real-time factor %.2f)\n", wall, simT, simT/wall)
 	}
+	return status(rs, f.failOnViolation)
+}
+
+// status is the exit status of a finished run (see runUsage).
+func status(rs []sim.Result, strict bool) int {
+	if slices.ContainsFunc(rs, func(r sim.Result) bool { return r.Failed(strict) }) {
+		return exitCheck
+	}
 	return exitOK
+}
+
+// runFile runs a script file.
+func runFile(f *runFlags, fs *flagSet, name string, stdout, stderr io.Writer) int {
+	for _, s := range fs.set() {
+		if !slices.Contains(fileFlags, s) {
+			return fail(stderr, s, "does not apply to a FILE: a script sets its own scenario (with FILE: -%s)", strings.Join(fileFlags, ", -"))
+		}
+	}
+	lim := f.limits()
+	st, err := os.Stat(name)
+	if err == nil && st.Size() > lim.ScriptBytes {
+		fmt.Fprintf(stderr, "%s:1: the file has %d bytes, over the limit of %d (raise it with -max-script)\n", name, st.Size(), lim.ScriptBytes)
+		return exitUsage
+	}
+	data, err := os.ReadFile(name)
+	if err != nil {
+		fmt.Fprintf(stderr, "zcsim: run: %v\n", err)
+		return exitUsage
+	}
+	out, res, err := sim.RunFile(name, string(data), lim)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitUsage
+	}
+	if _, err := io.WriteString(stdout, out); err != nil {
+		fmt.Fprintf(stderr, "zcsim: run: writing the output: %v\n", err)
+		return exitCheck
+	}
+	return status(res, f.failOnViolation)
+}
+
+// progress shows, on a terminal only, one line on stderr updated at most
+// once a second: which run, virtual time, work done, events per second and
+// the time left.
+type progress struct {
+	w     io.Writer
+	on    bool
+	start time.Time
+	last  time.Time
+	shown bool
+	// run and events are the run and event count of the last line.
+	run    int
+	events uint64
+}
+
+func newProgress(w io.Writer, start time.Time) *progress {
+	return &progress{w: w, on: isTerminal(w), start: start, last: start}
+}
+
+func (p *progress) report(pr sim.Progress) {
+	if !p.on {
+		return
+	}
+	now := time.Now()
+	if now.Sub(p.last) < time.Second {
+		return
+	}
+	dt := now.Sub(p.last).Seconds()
+	if pr.Run != p.run {
+		p.run, p.events = pr.Run, 0
+	}
+	rate := float64(pr.Events-p.events) / dt
+	p.last, p.events = now, pr.Events
+	p.shown = true
+	el := now.Sub(p.start).Seconds()
+	frac := float64(pr.Run-1) / float64(pr.Runs)
+	if pr.Total > 0 {
+		frac += float64(pr.Done) / float64(pr.Total) / float64(pr.Runs)
+	}
+	eta := "?"
+	if frac > 0.001 {
+		eta = fmt.Sprintf("%.0f s", el*(1-frac)/frac)
+	}
+	fmt.Fprintf(p.w, "\r\033[Kzcsim: run %d/%d %s %s: sim %.3f s, %d/%d %s, %.2f M events/s, ETA %s",
+		pr.Run, pr.Runs, pr.Design, pr.Kernel, float64(pr.SimTime)/1e9, pr.Done, pr.Total, pr.Unit,
+		rate/1e6, eta)
+}
+
+// clear removes the progress line.
+func (p *progress) clear() {
+	if p.shown {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
 }
 
 // isTerminal reports whether w is a character device (a terminal).

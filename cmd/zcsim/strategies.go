@@ -8,9 +8,18 @@ import (
 	"github.com/zcsim/zcsim/strategies"
 )
 
+const strategiesUsage = `usage: zcsim strategies
+
+lists the notification designs: origin, mechanism, expected profile, CPU and memory costs
+`
+
 // cmdStrategies lists the designs with origin and expected profile.
 func cmdStrategies(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 {
+	fs := newFlagSet("strategies", strategiesUsage)
+	if err := fs.parse(args, stdout, stderr); err != nil {
+		return parseStatus(err)
+	}
+	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "zcsim: strategies: takes no arguments\n")
 		return exitUsage
 	}

@@ -1,0 +1,161 @@
+package sim
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/zcsim/zcsim/strategies"
+)
+
+// Properties are the five properties every result reports, in order.
+var Properties = []strategies.Property{strategies.P1, strategies.P2, strategies.P3, strategies.P4, P5}
+
+// P5 is the stream property: the receiver gets exactly the bytes sent, in
+// order. It is judged by the connection, not by the design checker.
+const P5 strategies.Property = "P5"
+
+// Verdicts of a result.
+const (
+	VerdictOK      = "ok"      // every property held and all the work was done
+	VerdictFlawed  = "FLAWED"  // a property was violated
+	VerdictStalled = "STALLED" // no property violated, but the run ended with work left undone
+	VerdictError   = "ERROR"   // the run could not be completed (a limit, a refused operation)
+)
+
+// Count is how often one property was violated: the distinct commands
+// (sends) affected, and the violation events seen (one command may be
+// signalled early once but put stale bytes on the wire many times).
+type Count struct {
+	Commands int    `json:"commands"`
+	Events   int    `json:"events"`
+	First    string `json:"first,omitempty"` // the first violation, as the checker words it
+}
+
+// Stats is a sample's order statistics; nil fields (JSON null) mean no
+// samples.
+type Stats struct {
+	N   int      `json:"n"`
+	Min *float64 `json:"min"`
+	P50 *float64 `json:"p50"`
+	P99 *float64 `json:"p99"`
+	Max *float64 `json:"max"`
+}
+
+// Result is one design's outcome on one kernel. Units are in the JSON
+// names: _us microseconds, _ms milliseconds, _B bytes, ticks CPU cycles of
+// the cost model, per_MB per 10^6 bytes delivered.
+type Result struct {
+	Design string `json:"design"`
+	Kernel string `json:"kernel"`
+	// DeclaredSound is the design's own claim (strategies.Info.Sound): a
+	// violation or stall of a design declared sound fails the run.
+	DeclaredSound bool `json:"declared_sound"`
+	// Verdict is VerdictOK, VerdictFlawed, VerdictStalled or VerdictError.
+	Verdict string `json:"verdict"`
+	// Violated lists the properties violated, in order.
+	Violated   []string         `json:"violated"`
+	Violations map[string]Count `json:"violations"`
+	// Stalled is true when the run ended (no event left) with work undone;
+	// Stall says what is missing.
+	Stalled bool   `json:"stalled"`
+	Stall   string `json:"stall,omitempty"`
+	// Quiescent is true when no skb was left and every send was closed at
+	// the end; NotQuiescent says why not.
+	Quiescent    bool   `json:"quiescent"`
+	NotQuiescent string `json:"not_quiescent,omitempty"`
+	Error        string `json:"error,omitempty"`
+
+	CommandsTotal     int `json:"commands_total"`     // commands the workload asks for (bulk: 1)
+	CommandsIssued    int `json:"commands_issued"`    // commands the application submitted
+	CommandsSignalled int `json:"commands_signalled"` // commands signalled at least once
+	Signals           int `json:"signals"`            // completion events (P1 makes this exceed the commands)
+	SignalsCopied     int `json:"signals_copied"`     // MSG_ZEROCOPY completions with the COPIED code
+
+	BytesTotal     int64 `json:"bytes_total"`     // payload bytes the workload asks for
+	BytesQueued    int64 `json:"bytes_queued"`    // payload bytes the application queued
+	BytesDelivered int64 `json:"bytes_delivered"` // payload bytes delivered in order to the peer
+
+	// LatencyUs is the time from T(c) to a correct signal, microseconds.
+	LatencyUs Stats `json:"latency_us"`
+	// Ticks is the design's CPU cost; TicksPerMB per 10^6 payload bytes
+	// delivered (null when nothing was delivered).
+	Ticks      int64    `json:"ticks"`
+	TicksPerMB *float64 `json:"ticks_per_MB"`
+	// RefsPerTx: page reference events per application page per transmit
+	// of its bytes, over the pages that were transmitted.
+	RefsPerTx Stats `json:"refs_per_tx"`
+	// StaticB is struct page growth for the scenario's RAM; PeakDynB the
+	// most design objects alive at once, times their size.
+	StaticB  int64 `json:"static_B"`
+	PeakDynB int64 `json:"peak_dyn_B"`
+
+	SimMs  float64 `json:"sim_ms"` // virtual time at the end of the run
+	Events uint64  `json:"events"` // engine events fired
+
+	// SimTime is SimMs in virtual ns (not in the JSON).
+	SimTime Time `json:"-"`
+}
+
+// judge sets Violated and Verdict from the counts, the stall and the error.
+func (r *Result) judge() {
+	r.Violated = r.Violated[:0]
+	for _, p := range Properties {
+		if r.Violations[string(p)].Events > 0 {
+			r.Violated = append(r.Violated, string(p))
+		}
+	}
+	switch {
+	case r.Error != "":
+		r.Verdict = VerdictError
+	case len(r.Violated) > 0:
+		r.Verdict = VerdictFlawed
+	case r.Stalled:
+		r.Verdict = VerdictStalled
+	default:
+		r.Verdict = VerdictOK
+	}
+}
+
+// Summary is the verdict in one phrase: "ok", "FLAWED P2,P3", "STALLED
+// 16/200 commands", "FLAWED P3; STALLED 16/200 commands issued", "ERROR: …".
+func (r Result) Summary() string {
+	var parts []string
+	if r.Error != "" {
+		return VerdictError + ": " + r.Error
+	}
+	if len(r.Violated) > 0 {
+		parts = append(parts, VerdictFlawed+" "+strings.Join(r.Violated, ","))
+	}
+	if r.Stalled {
+		parts = append(parts, VerdictStalled+" "+r.Stall)
+	}
+	if len(parts) == 0 {
+		return VerdictOK
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Failed reports whether the result fails the run: an error, or a design
+// declared sound that violated a property or stalled; with strict, any
+// violation or stall.
+func (r Result) Failed(strict bool) bool {
+	bad := len(r.Violated) > 0 || r.Stalled
+	return r.Error != "" || bad && (strict || r.DeclaredSound)
+}
+
+// stats computes order statistics of xs (nearest rank), scaled by 1/div.
+func stats(xs []float64) Stats {
+	s := Stats{N: len(xs)}
+	if len(xs) == 0 {
+		return s
+	}
+	slices.Sort(xs)
+	at := func(p int) *float64 {
+		i := (len(xs)*p + 99) / 100
+		v := xs[max(0, min(len(xs)-1, i-1))]
+		return &v
+	}
+	lo := xs[0]
+	s.Min, s.P50, s.P99, s.Max = &lo, at(50), at(99), at(100)
+	return s
+}
