@@ -28,7 +28,10 @@ func (s *Stack) alloc(headroom, size int32, fclone bool, site Site) *Buff {
 // assuming the skb is not cloned. TCP calls it on every skb it queues.
 // Preconditions: b is not already nohdr (2.6.26 BUG()s; 6.18 would rewrite
 // the same value, and the model refuses it there too); in 6.18 b is not
-// cloned.
+// cloned. In 2.6.26, where clones may be marked nohdr too, an addition that
+// would take the high half past MaxDatarefNohdr is refused with an error
+// wrapping ErrCounterLimit (the kernel does not check); 6.18 writes a
+// constant and cannot overflow.
 func (s *Stack) HeaderRelease(b *Buff) error {
 	s.mustLive(b, "HeaderRelease")
 	if b.nohdr {
@@ -37,10 +40,15 @@ func (s *Stack) HeaderRelease(b *Buff) error {
 	if !s.kernel.Old() && b.Cloned() {
 		return fmt.Errorf("%w: __skb_header_release assumes an uncloned skb", ErrCloned)
 	}
+	if s.kernel.Old() {
+		if err := datarefRoom(b.sh, b, 0, 1, "skb_header_release"); err != nil {
+			return err
+		}
+	}
 	s.op++
 	b.nohdr = true
 	if s.kernel.Old() {
-		s.setDataref(b.sh, b.sh.dataref+1<<DatarefShift, "skb_header_release")
+		s.nohdrRef(b, "skb_header_release")
 		return nil
 	}
 	s.setDataref(b.sh, 1+1<<DatarefShift, "__skb_header_release")
@@ -48,11 +56,18 @@ func (s *Stack) HeaderRelease(b *Buff) error {
 }
 
 // Get is skb_get: another holder of the sk_buff struct (users++), which
-// makes it skb_shared.
-func (s *Stack) Get(b *Buff) {
+// makes it skb_shared. 2.6.26 does atomic_inc(&skb->users), 6.18
+// refcount_inc(&skb->users) (include/linux/skbuff.h); a Get that would take
+// users past MaxUsers is refused with an error wrapping ErrCounterLimit and
+// changes nothing.
+func (s *Stack) Get(b *Buff) error {
 	s.mustLive(b, "skb_get")
+	if err := usersRoom(b, "skb_get"); err != nil {
+		return err
+	}
 	s.op++
 	b.users++
+	return nil
 }
 
 // Free is kfree_skb / consume_skb: users drops; at zero the skb's data

@@ -12,8 +12,18 @@ import "fmt"
 // In 6.18, skb_orphan_frags runs on b first: a zerocopy shared info without
 // SKBFL_DONT_ORPHAN has its user frags copied (CopyUbufs) before the clone
 // exists (§F8).
+//
+// The kernel's atomic_inc never checks that dataref's low half (16 bits,
+// SKB_DATAREF_MASK) has room; the model refuses a clone that would take it
+// past MaxDatarefSkbs with an error wrapping ErrCounterLimit, before any
+// state changes (the orphan step included: a shared info that orphanFrags
+// copies is never cloned, since the first clone clears its zerocopy state,
+// so its low half is 1).
 func (s *Stack) Clone(b *Buff) (*Buff, error) {
 	s.mustLive(b, "skb_clone")
+	if err := datarefRoom(b.sh, b, 1, 0, "skb_clone"); err != nil {
+		return nil, err
+	}
 	s.op++
 	if err := s.orphanFrags(b); err != nil {
 		return nil, err
@@ -38,7 +48,7 @@ func (s *Stack) clone(b *Buff, site Site) *Buff {
 	n.users = 1
 	n.cloned = true
 	b.cloned = true
-	s.shinfoRef(b.sh, site)
+	s.shinfoRef(b, site)
 	return n
 }
 

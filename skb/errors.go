@@ -20,4 +20,9 @@ var (
 	ErrSendClosed    = errors.New("skb: send already closed")
 	ErrPage          = errors.New("skb: bad page range")
 	ErrState         = errors.New("skb: wrong state")
+	// ErrCounterLimit: the operation would push a counter past the range
+	// the kernel keeps it in (dataref's 16-bit halves, skb->users); see
+	// MaxDatarefSkbs, MaxDatarefNohdr and MaxUsers. The operation changed
+	// nothing.
+	ErrCounterLimit = errors.New("skb: counter limit")
 )

@@ -245,7 +245,7 @@ func TestExpandHead(t *testing.T) {
 		both(t, func(t *testing.T, k Kernel) {
 			f := newFix(t, k, 1)
 			a := f.queued(0)
-			f.s.Get(a)
+			require.NoError(t, f.s.Get(a))
 			require.ErrorIs(t, f.s.ExpandHead(a, 0, 0), ErrShared)
 			require.ErrorIs(t, f.s.PullTail(a, 100), ErrShared)
 			assert.Equal(t, "p1=2", f.refs())

@@ -149,7 +149,9 @@ func (m *sm) Get(t *rapid.T) {
 	if b.Users() > 2 {
 		t.Skip("enough users")
 	}
-	m.s.Get(b)
+	if err := m.s.Get(b); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func (m *sm) Copy(t *rapid.T) { m.add(m.s.Copy(m.pick(t, "skb"))) }
