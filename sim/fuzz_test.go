@@ -4,13 +4,23 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/zcsim/zcsim/skb"
 )
 
+// addSeeds seeds a fuzzer with every script under testdata: op-level
+// scripts, walkthroughs and TCP scenarios (runs and steps).
 func addSeeds(f *testing.F) {
-	files, _ := filepath.Glob("../testdata/ops/*.txt")
+	var files []string
+	for _, dir := range []string{"ops", "walkthroughs", "tcp"} {
+		fs, _ := filepath.Glob("../testdata/" + dir + "/*.txt")
+		files = append(files, fs...)
+	}
+	if len(files) < 30 {
+		f.Fatalf("only %d seed scripts under testdata", len(files))
+	}
 	for _, p := range files {
 		if b, err := os.ReadFile(p); err == nil {
 			f.Add(string(b))
@@ -44,9 +54,13 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-// FuzzRunOps: any script either runs or is rejected with an error; it never
-// panics. A panic would be a model bug (Check runs after every command) or
-// a crash on bad input.
+// fuzzLimits keep one fuzzed run short: a TCP scenario that asks for a
+// long run stops at the event limit (an ERROR result, not a hang).
+var fuzzLimits = Limits{Events: 200_000, Memory: 64 << 20, LineBytes: 4096, ScriptBytes: 1 << 20}
+
+// FuzzRunOps: any script (op-level or TCP) either runs or is rejected with
+// an error that names its file and line; it never panics. A panic would be
+// a model bug (Check runs after every command) or a crash on bad input.
 func FuzzRunOps(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, src string) {
@@ -59,6 +73,8 @@ func FuzzRunOps(f *testing.F) {
 				t.Fatalf("panic: %v", r)
 			}
 		}()
-		_, _, _ = RunOps("f.txt", src)
+		if _, _, err := RunFile("f.txt", src, fuzzLimits); err != nil && !strings.HasPrefix(err.Error(), "f.txt:") {
+			t.Fatalf("error without a position: %v", err)
+		}
 	})
 }

@@ -242,7 +242,7 @@ func cmdSend(o *OpScript, a *args, out *strings.Builder) error {
 		}
 		if err != nil {
 			fmt.Fprintf(out, "%s: %d of %d bytes onto %s\n", o.SendName(id), done, length, o.BuffName(b.ID))
-			if err := outcome(err, out, o.SendName(id)); err != nil {
+			if err := o.outcome(err, out, o.SendName(id)); err != nil {
 				return err
 			}
 			break
@@ -412,7 +412,7 @@ func cmdShift(o *OpScript, a *args, out *strings.Builder) error {
 		return err
 	}
 	moved, err := o.st.Shift(to, from, n)
-	if err := outcome(err, out, "shift"); err != nil {
+	if err := o.outcome(err, out, "shift"); err != nil {
 		return err
 	}
 	if err == nil {
@@ -458,7 +458,7 @@ func cmdCoalesce(o *OpScript, a *args, out *strings.Builder) error {
 	fname := o.BuffName(from.ID)
 	cloned := from.Cloned()
 	copied, err := o.st.TryCoalesce(to, from)
-	if err := outcome(err, out, "coalesce"); err != nil {
+	if err := o.outcome(err, out, "coalesce"); err != nil {
 		return err
 	}
 	if err == nil {
@@ -484,7 +484,7 @@ func cmdCollapse(o *OpScript, a *args, out *strings.Builder) error {
 	}
 	nname := o.BuffName(next.ID)
 	err := o.st.CollapseRetrans(b, next, mss)
-	if err := outcome(err, out, "collapse"); err != nil {
+	if err := o.outcome(err, out, "collapse"); err != nil {
 		return err
 	}
 	if err == nil {
@@ -512,7 +512,7 @@ func cmdCopyUbufs(o *OpScript, a *args, out *strings.Builder) error {
 		return err
 	}
 	err := o.st.CopyUbufs(b)
-	if err := outcome(err, out, "copy-ubufs"); err != nil {
+	if err := o.outcome(err, out, "copy-ubufs"); err != nil {
 		return err
 	}
 	if err == nil {
@@ -528,7 +528,7 @@ func cmdZerocopy(o *OpScript, a *args, out *strings.Builder) error {
 		return err
 	}
 	err := o.st.SetZerocopy(b, nil, orphan)
-	if err := outcome(err, out, "zerocopy"); err != nil {
+	if err := o.outcome(err, out, "zerocopy"); err != nil {
 		return err
 	}
 	if err == nil {

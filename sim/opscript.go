@@ -112,7 +112,7 @@ func (o *OpScript) Exec(d *Directive) (string, error) {
 		return "", err
 	}
 	var out strings.Builder
-	out.WriteString(o.rename(raw.String()))
+	out.WriteString(raw.String())
 	for _, e := range o.st.TakeTrace() {
 		out.WriteString("  " + e.Format(o) + "\n")
 	}
@@ -128,13 +128,18 @@ func (o *OpScript) Exec(d *Directive) (string, error) {
 }
 
 // outcome turns the model's refusals (ErrRefused, ErrFragsFull,
-// ErrNotInKernel) into printed results; other errors stay errors.
-func outcome(err error, out *strings.Builder, what string) error {
+// ErrNotInKernel) into printed results, with the model's skb identifiers
+// replaced by the script's names; other errors stay errors.
+//
+// Names and identifiers are separate name spaces: commands print skbs by
+// the script's names (BuffName), and only the model's own messages, which
+// say b7, are renamed, so a script may name an skb "b1".
+func (o *OpScript) outcome(err error, out *strings.Builder, what string) error {
 	if err == nil {
 		return nil
 	}
 	if errors.Is(err, skb.ErrRefused) || errors.Is(err, skb.ErrFragsFull) || errors.Is(err, skb.ErrNotInKernel) {
-		fmt.Fprintf(out, "%s: %s\n", what, strings.TrimPrefix(err.Error(), "skb: "))
+		fmt.Fprintf(out, "%s: %s\n", what, o.rename(strings.TrimPrefix(err.Error(), "skb: ")))
 		return nil
 	}
 	return err

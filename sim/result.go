@@ -71,9 +71,10 @@ type Result struct {
 	Signals           int `json:"signals"`            // completion events (P1 makes this exceed the commands)
 	SignalsCopied     int `json:"signals_copied"`     // MSG_ZEROCOPY completions with the COPIED code
 
-	BytesTotal     int64 `json:"bytes_total"`     // payload bytes the workload asks for
-	BytesQueued    int64 `json:"bytes_queued"`    // payload bytes the application queued
-	BytesDelivered int64 `json:"bytes_delivered"` // payload bytes delivered in order to the peer
+	// Bytes of the application's stream (iSCSI headers included).
+	BytesTotal     int64 `json:"bytes_total"`     // bytes the workload asks for
+	BytesQueued    int64 `json:"bytes_queued"`    // bytes the application queued
+	BytesDelivered int64 `json:"bytes_delivered"` // bytes delivered in order to the peer
 
 	// LatencyUs is the time from T(c) to a correct signal, microseconds.
 	LatencyUs Stats `json:"latency_us"`
@@ -98,7 +99,7 @@ type Result struct {
 
 // judge sets Violated and Verdict from the counts, the stall and the error.
 func (r *Result) judge() {
-	r.Violated = r.Violated[:0]
+	r.Violated = make([]string, 0, len(Properties))
 	for _, p := range Properties {
 		if r.Violations[string(p)].Events > 0 {
 			r.Violated = append(r.Violated, string(p))

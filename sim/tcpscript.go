@@ -105,6 +105,9 @@ func (t *tcpScript) connection(a *args) (string, error) {
 	if c.TCP.SizeGoal < mss {
 		return "", a.d.Errorf("connection: size-goal %d is below the MSS %d", c.TCP.SizeGoal, mss)
 	}
+	if err := c.Validate(); err != nil {
+		return "", a.d.Errorf("connection: %s", strings.TrimPrefix(err.Error(), "tcp: config: "))
+	}
 	var ks []string
 	for _, k := range t.sc.Kernels {
 		ks = append(ks, k.String())
@@ -127,6 +130,9 @@ func (t *tcpScript) path(a *args) (string, error) {
 	if err := a.done(); err != nil {
 		return "", err
 	}
+	if err := c.Validate(); err != nil {
+		return "", a.d.Errorf("path: %s", strings.TrimPrefix(err.Error(), "sim: path: "))
+	}
 	return fmt.Sprintf("path: %d bit/s, %d ns one way, loss %g, reorder %g, dup %g, ACK loss %g\n",
 		c.Fwd.RateBps, c.Fwd.Delay, c.Fwd.Loss, c.Fwd.Reorder, c.Fwd.Dup, c.Rev.Loss), nil
 }
@@ -148,6 +154,9 @@ func (t *tcpScript) workload(a *args) (string, error) {
 	}
 	if err := w.Validate(); err != nil {
 		return "", a.d.Errorf("workload: %s", strings.TrimPrefix(err.Error(), "sim: workload: "))
+	}
+	if err := t.sc.Validate(); err != nil {
+		return "", a.d.Errorf("workload: %s", strings.TrimPrefix(err.Error(), "sim: "))
 	}
 	if w.Kind == "bulk" {
 		return fmt.Sprintf("workload: bulk, %d bytes\n", w.Bytes), nil

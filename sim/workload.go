@@ -238,10 +238,11 @@ func (a *app) issue() {
 	a.issued++
 	hid := a.st.OpenSend()
 	a.chk.Ignore(hid)
-	if err := a.c.QueueMore(hid, []*skb.Page{a.header}, 0, 48, true); err != nil {
+	if err := a.c.QueueMore(hid, []*skb.Page{a.header}, 0, iscsiHeader, true); err != nil {
 		a.err = err
 		return
 	}
+	a.queued += iscsiHeader
 	_ = a.st.CloseSend(hid)
 	a.c.Closed(hid)
 	id := a.st.OpenSend()
@@ -311,5 +312,9 @@ func (w Workload) total() (cmds int, bytes int64) {
 	if w.Kind == "bulk" {
 		return 1, w.Bytes
 	}
-	return w.Commands, int64(w.Commands) * int64(w.CmdBytes)
+	return w.Commands, int64(w.Commands) * int64(w.CmdBytes+iscsiHeader)
 }
+
+// iscsiHeader is the bytes of the iSCSI Data-In header (BHS) that precede
+// each READ response's data.
+const iscsiHeader = 48

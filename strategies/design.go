@@ -100,17 +100,17 @@ func (m Memory) StaticBytes(ramPages int64) int64 { return int64(m.PerPage) * ra
 type CostModel struct {
 	// Hook is one reference-count update on the design's own state (an
 	// uncontended atomic on a cached line). Assumption: 20 ticks.
-	Hook int64
+	Hook int64 `json:"hook_ticks"`
 	// Lookup is one hash-table lookup of a page. Source: the thread's
 	// patch description, "if each search needs, say, 20 ticks".
-	Lookup int64
+	Lookup int64 `json:"lookup_ticks"`
 	// CopyPage is copying one 4 KiB page. Source: the thread ("a modern
 	// CPU needs using MMX about 1500 ticks"; the author could not recall
 	// where the figure came from).
-	CopyPage int64
+	CopyPage int64 `json:"copy_page_ticks"`
 	// Alloc is one small slab allocation and its free. Assumption: 100
 	// ticks (the thread argues over its size; SLUB's fast path).
-	Alloc int64
+	Alloc int64 `json:"alloc_ticks"`
 }
 
 // DefaultCosts are the defaults above.

@@ -77,20 +77,34 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 func commandNames() string { return "run, explore, strategies, version, help" }
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
+	f, fs, code := parseRun(args, stdout, stderr)
+	if f == nil {
+		return code
+	}
+	if fs.NArg() == 1 {
+		return runFile(f, fs, fs.Arg(0), stdout, stderr)
+	}
+	sc, bad, err := f.scenario()
+	if err != nil {
+		return fail(stderr, bad, "%s", strings.TrimPrefix(strings.TrimPrefix(err.Error(), "sim: workload: "), "sim: "))
+	}
+	return runScenario(f, sc, stdout, stderr)
+}
+
+// parseRun parses run's flags and arguments. It returns nil flags with the
+// exit status when there is nothing to run (-h, or a bad flag, reported).
+func parseRun(args []string, stdout, stderr io.Writer) (*runFlags, *flagSet, int) {
 	fs := newFlagSet("run", runUsage)
 	var f runFlags
 	f.register(fs)
 	if err := fs.parse(args, stdout, stderr); err != nil {
-		return parseStatus(err)
+		return nil, fs, parseStatus(err)
 	}
-	switch fs.NArg() {
-	case 0:
-		return runScenario(&f, stdout, stderr)
-	case 1:
-		return runFile(&f, fs, fs.Arg(0), stdout, stderr)
+	if fs.NArg() > 1 {
+		fmt.Fprintf(stderr, "zcsim: run: one FILE at most, got %d (%s)\n", fs.NArg(), strings.Join(fs.Args(), " "))
+		return nil, fs, exitUsage
 	}
-	fmt.Fprintf(stderr, "zcsim: run: one FILE at most, got %d (%s)\n", fs.NArg(), strings.Join(fs.Args(), " "))
-	return exitUsage
+	return &f, fs, exitOK
 }
 
 // parseStatus is the status after a flag parse error: 0 for -h.

@@ -78,7 +78,10 @@ func (f *runFlags) register(fs *flagSet) {
 	fs.int(&f.conns, "conns", 1, 1, sim.MaxConns, "connections, each with its own application and design instance")
 	fs.boolean(&f.timing, "timing", false, "print wall time and real-time factor on stderr")
 	fs.boolean(&f.failOnViolation, "fail-on-violation", false, "exit 1 on any violation or stall, also of designs declared flawed")
-	def(fs, &f.maxEvents, "max-events", fmt.Sprint(lim.Events), "limit: engine events per design × kernel run", sim.ParseSeed)
+	def(fs, &f.maxEvents, "max-events", fmt.Sprint(lim.Events), "limit: engine events per design × kernel run", func(s string) (uint64, error) {
+		n, err := sim.ParseInt(s, 1, 1<<62)
+		return uint64(n), err
+	})
 	f.maxEvents = lim.Events
 	fs.bytes(&f.maxMem, "max-mem", "1GiB", "limit: modelled state alive at once (pages, skbs, events), bytes")
 	fs.int(&f.maxLine, "max-line", lim.LineBytes, 1, 1<<30, "limit: bytes in one script line")
@@ -146,11 +149,7 @@ func (f *runFlags) scenario() (sim.Scenario, string, error) {
 }
 
 // runScenario runs a scenario and writes the results in the format asked.
-func runScenario(f *runFlags, stdout, stderr io.Writer) int {
-	sc, bad, err := f.scenario()
-	if err != nil {
-		return fail(stderr, bad, "%s", strings.TrimPrefix(strings.TrimPrefix(err.Error(), "sim: workload: "), "sim: "))
-	}
+func runScenario(f *runFlags, sc sim.Scenario, stdout, stderr io.Writer) int {
 	start := time.Now()
 	prog := newProgress(stderr, start)
 	sc.Progress = prog.report
