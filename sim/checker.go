@@ -31,15 +31,53 @@ type Signal struct {
 // and reports every violation of P1-P4 (DESIGN.md §3). The CLI's explore,
 // the scripts and the tests all use it.
 type Checker struct {
-	st         *skb.Stack
-	names      skb.Namer
-	count      []int // signals per send, by SendID
+	st    *skb.Stack
+	names skb.Namer
+	// flags per send, by SendID: the signals so far (saturating at
+	// countMax) and, in the top bit, whether the send is ignored.
+	flags      []uint8
 	signals    []Signal
 	pending    int // signals[pending:] are not yet held against T
-	ignored    []bool
 	violations []Violation
 	// since marks what TakeEvents has returned already.
 	sinceSig, sinceViol int
+	// compact: signals are folded into stats once held against T, and
+	// the ledger drops every send that is closed, reached T and was
+	// signalled or ignored: memory follows what is in flight (SetCompact).
+	compact bool
+	stats   SignalStats
+}
+
+// SignalStats sums up the signals a checker has held against T.
+type SignalStats struct {
+	Signals   int // completions signalled
+	Copied    int // of which with MSG_ZEROCOPY's COPIED code
+	Commands  int // distinct sends signalled
+	LatencyUs []float64
+}
+
+const (
+	countMax    = 0x3f // signals counted per send, saturating
+	settledFlag = 0x40 // the send's first signal was held against T
+	ignoredFlag = 0x80 // the send is not the design's business
+)
+
+// SetCompact makes the checker keep no per-signal record (AllSignals and
+// TakeEvents then return only what is not yet settled) and drop settled
+// sends from the ledger; Stats sums the signals up. Long runs use it.
+func (c *Checker) SetCompact(on bool) { c.compact = on }
+
+// Stats sums up the signals held against T so far.
+func (c *Checker) Stats() SignalStats {
+	c.Settle()
+	return c.stats
+}
+
+func (c *Checker) flag(id skb.SendID) *uint8 {
+	for int(id) >= len(c.flags) {
+		c.flags = append(c.flags, 0)
+	}
+	return &c.flags[id]
 }
 
 // NewChecker checks signals against st; names, if not nil, names skbs and
@@ -56,15 +94,20 @@ func NewChecker(st *skb.Stack, names skb.Namer) *Checker {
 // ground truth is kept at operation granularity, so a signal raised during
 // the operation that reaches T is on time.
 func (c *Checker) Notify(id skb.SendID, copied bool) {
-	for int(id) >= len(c.count) {
-		c.count = append(c.count, 0)
+	f := c.flag(id)
+	if *f&countMax < countMax {
+		*f++
 	}
-	c.count[id]++
+	n := int(*f & countMax)
 	now := skb.Instant{Op: c.st.Op(), Time: c.st.Now()}
 	c.signals = append(c.signals, Signal{Send: id, At: now, Copied: copied, Latency: -1})
-	if c.count[id] > 1 {
+	if n > 1 {
+		times := fmt.Sprintf("%d times", n)
+		if n == countMax {
+			times = fmt.Sprintf("%d times or more", n)
+		}
 		c.add(Violation{Send: id, Property: strategies.P1, Op: now.Op,
-			Detail: fmt.Sprintf("%s signalled %d times", c.names.SendName(id), c.count[id])})
+			Detail: fmt.Sprintf("%s signalled %s", c.names.SendName(id), times)})
 	}
 }
 
@@ -74,8 +117,24 @@ func (c *Checker) Settle() {
 	l := c.st.Ledger()
 	for i := c.pending; i < len(c.signals); i++ {
 		sig := &c.signals[i]
+		c.stats.Signals++
+		if sig.Copied {
+			c.stats.Copied++
+		}
+		f := c.flag(sig.Send)
+		first := *f&settledFlag == 0
+		*f |= settledFlag
+		if first {
+			c.stats.Commands++
+		}
+		if l.Dropped(sig.Send) {
+			continue // signalled before (P1 is reported), long after T
+		}
 		if t, ok := l.Truth(sig.Send); ok && t.Op <= sig.At.Op {
 			sig.Latency = int64(sig.At.Op - t.Op)
+			if first {
+				c.stats.LatencyUs = append(c.stats.LatencyUs, float64(sig.At.Time-t.Time)/1e3)
+			}
 			continue
 		}
 		name := c.names.SendName(sig.Send)
@@ -87,6 +146,20 @@ func (c *Checker) Settle() {
 			Detail: fmt.Sprintf("%s signalled before T(%s): %s", name, name, why), Holders: c.holders(sig.Send)})
 	}
 	c.pending = len(c.signals)
+	if c.compact {
+		c.signals, c.pending, c.sinceSig = c.signals[:0], 0, 0
+		for l.First() <= skb.SendID(l.NumSends()) && c.settled(l.First()) {
+			l.DropFirst()
+		}
+	}
+}
+
+// settled reports whether nothing more is to be learnt about send id: it
+// is closed, reached T, and was signalled or is ignored.
+func (c *Checker) settled(id skb.SendID) bool {
+	l := c.st.Ledger()
+	_, done := l.Truth(id)
+	return done && l.Closed(id) && (int(id) < len(c.flags) && c.flags[id]&settledFlag != 0 || c.untracked(id))
 }
 
 // plural renders "1 frag reference", "2 frag references".
@@ -145,7 +218,7 @@ func (c *Checker) Quiesce() bool {
 		return false
 	}
 	l := c.st.Ledger()
-	for id := 1; id <= l.NumSends(); id++ {
+	for id := int(l.First()); id <= l.NumSends(); id++ {
 		sid := skb.SendID(id)
 		if c.untracked(sid) {
 			continue
@@ -174,7 +247,7 @@ func (c *Checker) NotQuiescent() string {
 		return plural(n, "skb") + " left"
 	}
 	l := c.st.Ledger()
-	for id := 1; id <= l.NumSends(); id++ {
+	for id := int(l.First()); id <= l.NumSends(); id++ {
 		if !l.Closed(skb.SendID(id)) {
 			return c.names.SendName(skb.SendID(id)) + " still open"
 		}
@@ -185,19 +258,15 @@ func (c *Checker) NotQuiescent() string {
 // Ignore tells the checker that send id is not the design's business (a
 // protocol header the application copies itself): P3 does not expect a
 // signal for it.
-func (c *Checker) Ignore(id skb.SendID) {
-	for int(id) >= len(c.ignored) {
-		c.ignored = append(c.ignored, false)
-	}
-	c.ignored[id] = true
-}
+func (c *Checker) Ignore(id skb.SendID) { *c.flag(id) |= ignoredFlag }
 
-func (c *Checker) untracked(id skb.SendID) bool { return int(id) < len(c.ignored) && c.ignored[id] }
+func (c *Checker) untracked(id skb.SendID) bool { return int(id) < len(c.flags) && c.flags[id]&ignoredFlag != 0 }
 
-// Signals is the number of completions signalled for id.
+// Signals is the number of completions signalled for id (at most 127 are
+// counted).
 func (c *Checker) Signals(id skb.SendID) int {
-	if int(id) < len(c.count) {
-		return c.count[id]
+	if int(id) < len(c.flags) {
+		return int(c.flags[id] & countMax)
 	}
 	return 0
 }

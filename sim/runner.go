@@ -105,6 +105,7 @@ func runOne(sc Scenario, k skb.Kernel, e strategies.Entry, run, runs int) Result
 	st := skb.NewStack(k, refs)
 	st.SetRecycling(true)
 	chk := NewChecker(st, nil)
+	chk.SetCompact(true)
 	streams := NewStreams(sc.Seed)
 	global := strategies.NewGlobal()
 	t := newTarget()
@@ -215,23 +216,9 @@ func collect(res *Result, sc Scenario, st *skb.Stack, chk *Checker, refs *refCou
 			res.Violations[string(p)] = Count{}
 		}
 	}
-	var lat []float64
-	l := st.Ledger()
-	signalled := map[skb.SendID]bool{}
-	for _, s := range chk.AllSignals() {
-		res.Signals++
-		if s.Copied {
-			res.SignalsCopied++
-		}
-		if !signalled[s.Send] {
-			signalled[s.Send] = true
-			res.CommandsSignalled++
-		}
-		if t, ok := l.Truth(s.Send); ok && t.Op <= s.At.Op {
-			lat = append(lat, float64(s.At.Time-t.Time)/1e3)
-		}
-	}
-	res.LatencyUs = stats(lat)
+	ss := chk.Stats()
+	res.Signals, res.SignalsCopied, res.CommandsSignalled = ss.Signals, ss.Copied, ss.Commands
+	res.LatencyUs = stats(ss.LatencyUs)
 	var peak int64
 	for _, s := range socks {
 		c := s.d.Costs()

@@ -46,7 +46,7 @@ func (s *Stack) appendTarget(b *Buff, id SendID, src *Page, off, size int, what 
 	if !s.ledger.valid(id) {
 		return nil, fmt.Errorf("%w: unknown send c%d", ErrState, id)
 	}
-	st := &s.ledger.sends[id]
+	st := s.ledger.st(id)
 	if st.closed {
 		return nil, fmt.Errorf("%w: c%d", ErrSendClosed, id)
 	}
@@ -88,7 +88,7 @@ func (s *Stack) askAppend(b *Buff, id SendID, site Site) error {
 func (s *Stack) addBytes(b *Buff, id SendID, p *Page, off, size int32, kind Run, coalesce bool, site Site) {
 	sh := b.sh
 	n := int(sh.nrFrags)
-	st := &s.ledger.sends[id]
+	st := s.ledger.st(id)
 	r := Run{Send: id, Off: st.bytes, Len: size, Gen: kind.Gen, Snap: kind.Snap}
 	st.bytes += int64(size)
 	if coalesce {

@@ -87,7 +87,7 @@ func (s *Stack) Check() error {
 				return fmt.Errorf("s%d[%d] has size %d but provenance covers %d", sh.ID, i, f.Size, rl)
 			}
 			refs[f.Page.idx]++
-			f.liveSends(func(id SendID) { sends[id]++ })
+			f.liveSends(func(id SendID) { sends[id-s.ledger.base()]++ })
 		}
 	}
 	for i, p := range s.pages {
@@ -104,10 +104,10 @@ func (s *Stack) Check() error {
 			return fmt.Errorf("live p%d has count %d", p.ID, p.refs)
 		}
 	}
-	for id := 1; id < len(s.ledger.sends); id++ {
-		st := &s.ledger.sends[id]
-		if st.refs != sends[id] {
-			return fmt.Errorf("ledger counts %d references to c%d, frags hold %d", st.refs, id, sends[id])
+	for i := range s.ledger.sends {
+		st, id := &s.ledger.sends[i], s.ledger.base()+SendID(i)
+		if st.refs != sends[i] {
+			return fmt.Errorf("ledger counts %d references to c%d, frags hold %d", st.refs, id, sends[i])
 		}
 		if st.done && st.refs != 0 {
 			return fmt.Errorf("c%d referenced after T(c%d)", id, id)

@@ -34,7 +34,7 @@ func stateOf(s *Stack) string {
 		fmt.Fprintf(&w, "p%d refs=%d\n", p.ID, p.refs)
 	}
 	for id := range s.ledger.sends {
-		fmt.Fprintf(&w, "c%d %+v\n", id, s.ledger.sends[id])
+		fmt.Fprintf(&w, "c%d %+v\n", s.ledger.First()+SendID(id), s.ledger.sends[id])
 	}
 	return w.String()
 }
@@ -122,7 +122,7 @@ func TestCloneDatarefLimit(t *testing.T) {
 			for _, c := range clones {
 				f.s.Free(c)
 			}
-			assert.Equal(t, int32(1), f.s.ledger.sends[f.c].refs, "the original still holds the page")
+			assert.Equal(t, int32(1), f.s.ledger.st(f.c).refs, "the original still holds the page")
 			f.s.Free(a)
 			assert.Equal(t, "p1=1", f.refs())
 			assert.Empty(t, f.s.Buffs())

@@ -685,7 +685,7 @@ func TestCheckDetects(t *testing.T) {
 	f.pages[0].refs++
 	require.ErrorContains(t, f.s.Check(), "p1 refs 3")
 	f.pages[0].refs--
-	f.s.ledger.sends[f.c].refs++
+	f.s.ledger.st(f.c).refs++
 	require.ErrorContains(t, f.s.Check(), "ledger counts 2 references")
 }
 

@@ -84,6 +84,7 @@ func (d *fragDtor) drop(t *fragDtorRef) {
 	if t.refs == 0 && !t.done {
 		t.done = true
 		d.free()
+		delete(d.dtor, t.id) // frags may still carry t; the application is done with it
 		d.env.Notify(t.id, false)
 	}
 }

@@ -144,6 +144,7 @@ func (d *msgZerocopy) put(u *ubufInfo) {
 	}
 	u.done = true
 	d.free()
+	delete(d.uargs, u.cmd)
 	d.ErrQueue.Complete(u.id, !u.zerocopy)
 	d.env.Notify(u.cmd, !u.zerocopy)
 }

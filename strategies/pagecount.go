@@ -79,6 +79,7 @@ func (d *pageCounter) drop(cmd *pageCmd) {
 		return
 	}
 	cmd.done = true
+	delete(d.cmds, cmd.id)
 	for _, p := range cmd.pages {
 		if d.peek(p) == cmd {
 			d.set(p, nil)

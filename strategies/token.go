@@ -122,6 +122,7 @@ func (d *token) finish() {
 		d.open = d.open[1:]
 		t.finished = true
 		d.free()
+		delete(d.tokens, t.id)
 		d.env.Notify(t.id, false)
 	}
 }
