@@ -260,7 +260,9 @@ func (c *Checker) NotQuiescent() string {
 // signal for it.
 func (c *Checker) Ignore(id skb.SendID) { *c.flag(id) |= ignoredFlag }
 
-func (c *Checker) untracked(id skb.SendID) bool { return int(id) < len(c.flags) && c.flags[id]&ignoredFlag != 0 }
+func (c *Checker) untracked(id skb.SendID) bool {
+	return int(id) < len(c.flags) && c.flags[id]&ignoredFlag != 0
+}
 
 // Signals is the number of completions signalled for id (at most 127 are
 // counted).
