@@ -88,6 +88,9 @@ func parse(file, src string, maxLine int) (*Script, error) {
 			return nil, fmt.Errorf("%s:%d: %w: the line has %d bytes, over the limit of %d (raise it with -max-line)", file, i+1, ErrScript, len(l), maxLine)
 		}
 		lines[i] = strings.TrimSuffix(l, "\r")
+		if strings.Contains(lines[i], "\r") {
+			return nil, fmt.Errorf("%s:%d: %w: a carriage return inside a line (line ends are LF or CRLF)", file, i+1, ErrScript)
+		}
 	}
 	var lit strings.Builder
 	flush := func() {

@@ -188,6 +188,7 @@ func TestBadScriptInput(t *testing.T) {
 		{"packet twice", "connection kernel=6.18\n\nstart design=copy kernel=6.18\n\nsend cmd=c1 bytes=4096\n\ndeliver pkt=d1,d1\n", nil, 7, "deliver: packet d1 is named twice"},
 		{"huge pool", "connection kernel=6.18\n\nworkload kind=iscsi-read cmd-bytes=16MiB pool=65536 outstanding=4096 commands=10\n", nil, 3, "workload: limit: the workload needs 268435457 application pages"},
 		{"step sends", sends.String(), []string{"-max-mem", "8MiB"}, 0, "send: sim: limit: 1024 application pages need"},
+		{"stray CR", "kernel version=6.18\n\n# a\rb\n", nil, 3, "sim: script: a carriage return inside a line"},
 		{"long line", long, nil, 3, "sim: script: the line has 70002 bytes, over the limit of 65536 (raise it with -max-line)"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
