@@ -141,6 +141,9 @@ func parse(file, src string, maxLine int) (*Script, error) {
 				if !closed {
 					return nil, fmt.Errorf("%s:%d: %w: doubled '----' block is not closed", file, d.Line, ErrScript)
 				}
+				if i+1 < len(lines) && strings.TrimSpace(lines[i+1]) != "" {
+					return nil, fmt.Errorf("%s:%d: %w: expected a blank line after the closing '----' '----', got %q", file, i+2, ErrScript, lines[i+1])
+				}
 			} else {
 				for i+1 < len(lines) && strings.TrimSpace(lines[i+1]) != "" {
 					i++
