@@ -1,6 +1,8 @@
 package tcp
 
 import (
+	"slices"
+
 	"github.com/zcsim/zcsim/skb"
 )
 
@@ -104,12 +106,17 @@ func (d *Device) Timer() (int64, bool) {
 	return d.ring[0].at, true
 }
 
-// OnTimer completes (frees) every skb whose completion time has come.
+// OnTimer completes (frees) every skb whose completion time has come. The
+// completed entries leave the ring by shifting the rest down (slices.Delete
+// clears the vacated slots), so the ring keeps no freed skb and its backing
+// array stays as large as the most skbs held at once.
 func (d *Device) OnTimer(now int64) {
-	for len(d.ring) > 0 && d.ring[0].at <= now {
-		d.st.Free(d.ring[0].b)
-		d.ring = d.ring[1:]
+	n := 0
+	for n < len(d.ring) && d.ring[n].at <= now {
+		d.st.Free(d.ring[n].b)
+		n++
 	}
+	d.ring = slices.Delete(d.ring, 0, n)
 }
 
 // Held is the number of skbs the device holds.

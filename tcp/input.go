@@ -81,32 +81,34 @@ func (s *Sender) enterRecovery(now int64) {
 
 // cleanRtx is tcp_clean_rtx_queue: free the skbs the ACK covers; trim a
 // multi-segment skb it covers in part (tcp_tso_acked → tcp_trim_head, §B17).
-// It returns the segments newly acknowledged.
+// It returns the segments newly acknowledged. The freed skbs leave the
+// write queue by shifting the rest down (slices.Delete clears the vacated
+// slots), so the queue's backing array never keeps freed skbs and stays as
+// large as the most skbs queued at once.
 func (s *Sender) cleanRtx(ack uint32, now int64) int {
-	acked := 0
-	for s.sent > 0 {
-		b := s.q[0]
-		if !After(b.CB.EndSeq, ack) {
-			acked += s.pcount(b)
-			if t, ok := s.sentAt[b]; ok {
-				s.sampleRTT(now - t)
-				delete(s.sentAt, b)
+	acked, n := 0, 0
+	for ; n < s.sent; n++ {
+		b := s.q[n]
+		if After(b.CB.EndSeq, ack) {
+			if After(ack, b.CB.Seq) && s.pcount(b) > 1 {
+				before := s.pcount(b)
+				if s.st.TrimHead(b, int(ack-b.CB.Seq)) == nil {
+					resized(b)
+					s.Stats.PartialAcks++
+					acked += before - s.pcount(b)
+				}
 			}
-			s.q = s.q[1:]
-			s.sent--
-			s.st.Free(b)
-			continue
+			break
 		}
-		if After(ack, b.CB.Seq) && s.pcount(b) > 1 {
-			before := s.pcount(b)
-			if s.st.TrimHead(b, int(ack-b.CB.Seq)) == nil {
-				resized(b)
-				s.Stats.PartialAcks++
-				acked += before - s.pcount(b)
-			}
+		acked += s.pcount(b)
+		if t, ok := s.sentAt[b]; ok {
+			s.sampleRTT(now - t)
+			delete(s.sentAt, b)
 		}
-		break
+		s.st.Free(b)
 	}
+	s.q = slices.Delete(s.q, 0, n)
+	s.sent -= n
 	return acked
 }
 

@@ -81,3 +81,112 @@ func TestReceiverDuplicates(t *testing.T) {
 	assert.Equal(t, 3, r.Duplicates)
 	assert.Equal(t, uint32(2500), r.RcvNxt())
 }
+
+// ackSacks feeds r the segments and returns the SACK blocks of the last
+// ACK it sent.
+func ackSacks(t *testing.T, r *Receiver, segs ...Segment) []SackBlock {
+	t.Helper()
+	for _, s := range segs {
+		r.OnData(s, 0)
+	}
+	acks := r.TakeAcks()
+	require.NotEmpty(t, acks)
+	return acks[len(acks)-1].Sacks
+}
+
+// TestReceiverSackAtMostFour: tcp_sack_new_ofo_skb keeps TCP_NUM_SACKS
+// blocks; a fifth range pushes out the least recently reported one, which
+// the kernel does not report again until a new segment extends it.
+func TestReceiverSackAtMostFour(t *testing.T) {
+	r := newRecv()
+	r.OnData(dataSeg(1000, 1000), 0)
+	got := ackSacks(t, r, dataSeg(3000, 1000), dataSeg(5000, 1000), dataSeg(7000, 1000), dataSeg(9000, 1000))
+	assert.Equal(t, []SackBlock{{9000, 10000}, {7000, 8000}, {5000, 6000}, {3000, 4000}}, got)
+	got = ackSacks(t, r, dataSeg(11000, 1000))
+	assert.Equal(t, []SackBlock{{11000, 12000}, {9000, 10000}, {7000, 8000}, {5000, 6000}}, got, "the oldest block is forgotten")
+	got = ackSacks(t, r, dataSeg(4000, 1000))
+	assert.Equal(t, []SackBlock{{4000, 6000}, {11000, 12000}, {9000, 10000}, {7000, 8000}}, got,
+		"4000 extends the block it abuts; the forgotten 3000-4000 is not merged back")
+	assert.Len(t, r.ooo, 6, "the queue still holds every byte")
+	got = ackSacks(t, r, dataSeg(2000, 1000))
+	assert.Equal(t, []SackBlock{{11000, 12000}, {9000, 10000}, {7000, 8000}}, got, "the block below rcv_nxt is removed")
+	assert.Equal(t, uint32(6000), r.RcvNxt())
+}
+
+// TestReceiverSackMostRecentFirst: the block the newest segment extends (or
+// duplicates) moves to the front, the others keep their order (RFC 2018
+// §4; tcp_sack_new_ofo_skb's rotation).
+func TestReceiverSackMostRecentFirst(t *testing.T) {
+	r := newRecv()
+	got := ackSacks(t, r, dataSeg(3000, 1000), dataSeg(5000, 1000), dataSeg(7000, 1000))
+	assert.Equal(t, []SackBlock{{7000, 8000}, {5000, 6000}, {3000, 4000}}, got)
+	got = ackSacks(t, r, dataSeg(4000, 500))
+	assert.Equal(t, []SackBlock{{3000, 4500}, {7000, 8000}, {5000, 6000}}, got, "the extended block comes first")
+	got = ackSacks(t, r, dataSeg(7000, 1000))
+	assert.Equal(t, []SackBlock{{7000, 8000}, {3000, 4500}, {5000, 6000}}, got, "a duplicate out-of-order segment too")
+	assert.Equal(t, 1, r.Duplicates)
+	got = ackSacks(t, r, dataSeg(1000, 500))
+	assert.Equal(t, []SackBlock{{7000, 8000}, {3000, 4500}, {5000, 6000}}, got, "in-order data below the blocks leaves them")
+}
+
+// TestReceiverSackCoalesce: a segment that fills the gap between blocks
+// widens the first block it touches, which then absorbs every block it
+// overlaps or abuts (tcp_sack_extend, tcp_sack_maybe_coalesce).
+func TestReceiverSackCoalesce(t *testing.T) {
+	r := newRecv()
+	got := ackSacks(t, r, dataSeg(3000, 1000), dataSeg(5000, 1000), dataSeg(7000, 1000), dataSeg(9000, 1000))
+	assert.Equal(t, []SackBlock{{9000, 10000}, {7000, 8000}, {5000, 6000}, {3000, 4000}}, got)
+	got = ackSacks(t, r, dataSeg(4000, 1000))
+	assert.Equal(t, []SackBlock{{3000, 6000}, {9000, 10000}, {7000, 8000}}, got, "adjacent blocks coalesce")
+	got = ackSacks(t, r, Segment{Seq: 5500, Len: 2000, Data: []Chunk{{Send: 1, Off: 4500, N: 2000}}})
+	assert.Equal(t, []SackBlock{{3000, 8000}, {9000, 10000}}, got, "an overlapping segment too")
+	assert.Zero(t, r.Duplicates, "it brought new bytes")
+	got = ackSacks(t, r, dataSeg(8000, 1000))
+	assert.Equal(t, []SackBlock{{3000, 10000}}, got)
+	require.Len(t, r.ooo, 7)
+	for i, q := range r.ooo[1:] {
+		assert.Equal(t, r.ooo[i].end, q.seq, "the queue holds 3000-10000 once")
+	}
+}
+
+// TestReceiverSackRemovedByRcvNxt: tcp_sack_remove drops the blocks rcv_nxt
+// covers and keeps the order of the rest; an empty out-of-order queue
+// clears them all.
+func TestReceiverSackRemovedByRcvNxt(t *testing.T) {
+	r := newRecv()
+	r.OnData(dataSeg(1000, 1000), 0)
+	got := ackSacks(t, r, dataSeg(3000, 1000), dataSeg(9000, 1000), dataSeg(6000, 1000))
+	assert.Equal(t, []SackBlock{{6000, 7000}, {9000, 10000}, {3000, 4000}}, got)
+	acks := r.TakeAcks()
+	require.Empty(t, acks)
+	r.OnData(dataSeg(2000, 1000), 0)
+	acks = r.TakeAcks()
+	require.Len(t, acks, 1)
+	assert.Equal(t, uint32(4000), acks[0].Ack)
+	assert.Equal(t, []SackBlock{{6000, 7000}, {9000, 10000}}, acks[0].Sacks)
+	got = ackSacks(t, r, dataSeg(4000, 1000))
+	assert.Equal(t, []SackBlock{{6000, 7000}, {9000, 10000}}, got, "rcv_nxt 5000 covers no block")
+	got = ackSacks(t, r, dataSeg(5000, 1000))
+	assert.Equal(t, []SackBlock{{9000, 10000}}, got)
+	got = ackSacks(t, r, dataSeg(7000, 1000), dataSeg(8000, 1000))
+	assert.Empty(t, got)
+	assert.Zero(t, r.numSacks)
+	assert.Empty(t, r.ooo)
+	assert.Equal(t, uint32(10000), r.RcvNxt())
+	got = ackSacks(t, r, dataSeg(12000, 1000))
+	assert.Equal(t, []SackBlock{{12000, 13000}}, got, "a new out-of-order episode starts afresh")
+}
+
+// TestReceiverSackCopies: an ACK's blocks are its own; without SACK there
+// are none.
+func TestReceiverSackCopies(t *testing.T) {
+	r := newRecv()
+	first := ackSacks(t, r, dataSeg(3000, 1000))
+	ackSacks(t, r, dataSeg(4000, 1000), dataSeg(7000, 1000))
+	assert.Equal(t, []SackBlock{{3000, 4000}}, first, "later changes do not reach an ACK already sent")
+
+	r = NewReceiver(RecvConfig{Window: 65535, DelAckSegs: 2, DelAckTimeout: 40e6, MSS: 1000}, 1000)
+	assert.Empty(t, ackSacks(t, r, dataSeg(3000, 1000), dataSeg(5000, 1000)))
+	assert.Zero(t, r.numSacks)
+	assert.Len(t, r.ooo, 2)
+}
