@@ -35,7 +35,7 @@ type Checker struct {
 	names skb.Namer
 	// flags per send, by SendID: the signals so far (saturating at
 	// countMax) and, in the top bit, whether the send is ignored.
-	flags      []uint8
+	flags      []uint16
 	signals    []Signal
 	pending    int // signals[pending:] are not yet held against T
 	violations []Violation
@@ -46,6 +46,16 @@ type Checker struct {
 	// signalled or ignored: memory follows what is in flight (SetCompact).
 	compact bool
 	stats   SignalStats
+	// counts are, in compact mode, the violations by property; only the
+	// first of each property is kept in violations.
+	counts map[strategies.Property]*ViolationCount
+}
+
+// ViolationCount is how often one property was violated: the distinct
+// sends affected and the violation events, and the first.
+type ViolationCount struct {
+	Sends, Events int
+	First         Violation
 }
 
 // SignalStats sums up the signals a checker has held against T.
@@ -60,6 +70,8 @@ const (
 	countMax    = 0x3f // signals counted per send, saturating
 	settledFlag = 0x40 // the send's first signal was held against T
 	ignoredFlag = 0x80 // the send is not the design's business
+	// violatedFlag<<k: the send violated property P(k+1) (compact mode).
+	violatedFlag = 0x100
 )
 
 // SetCompact makes the checker keep no per-signal record (AllSignals and
@@ -73,7 +85,7 @@ func (c *Checker) Stats() SignalStats {
 	return c.stats
 }
 
-func (c *Checker) flag(id skb.SendID) *uint8 {
+func (c *Checker) flag(id skb.SendID) *uint16 {
 	for int(id) >= len(c.flags) {
 		c.flags = append(c.flags, 0)
 	}
@@ -142,8 +154,12 @@ func (c *Checker) Settle() {
 		if !l.Closed(sig.Send) {
 			why = "the application has not queued all of it"
 		}
-		c.add(Violation{Send: sig.Send, Property: strategies.P2, Op: sig.At.Op,
-			Detail: fmt.Sprintf("%s signalled before T(%s): %s", name, name, why), Holders: c.holders(sig.Send)})
+		v := Violation{Send: sig.Send, Property: strategies.P2, Op: sig.At.Op,
+			Detail: fmt.Sprintf("%s signalled before T(%s): %s", name, name, why)}
+		if !c.compact || c.counts[strategies.P2] == nil { // kept: name the skbs still holding the bytes
+			v.Holders = c.holders(sig.Send)
+		}
+		c.add(v)
 	}
 	c.pending = len(c.signals)
 	if c.compact {
@@ -170,7 +186,68 @@ func plural(n int, what string) string {
 	return fmt.Sprintf("%d %ss", n, what)
 }
 
-func (c *Checker) add(v Violation) { c.violations = append(c.violations, v) }
+func (c *Checker) add(v Violation) {
+	if !c.compact {
+		c.violations = append(c.violations, v)
+		return
+	}
+	if c.counts == nil {
+		c.counts = map[strategies.Property]*ViolationCount{}
+	}
+	n := c.counts[v.Property]
+	if n == nil {
+		n = &ViolationCount{First: v}
+		c.counts[v.Property] = n
+		c.violations = append(c.violations, v)
+	}
+	n.Events++
+	bit := uint16(violatedFlag) << (propIndex(v.Property))
+	if f := c.flag(v.Send); *f&bit == 0 {
+		*f |= bit
+		n.Sends++
+	}
+}
+
+// propIndex is 0 for P1 … 3 for P4.
+func propIndex(p strategies.Property) int {
+	switch p {
+	case strategies.P1:
+		return 0
+	case strategies.P2:
+		return 1
+	case strategies.P3:
+		return 2
+	}
+	return 3
+}
+
+// Counts returns the violations by property: in compact mode counted as
+// they came, otherwise counted from the full list.
+func (c *Checker) Counts() map[strategies.Property]ViolationCount {
+	c.Settle()
+	out := map[strategies.Property]ViolationCount{}
+	if c.compact {
+		for p, n := range c.counts {
+			out[p] = *n
+		}
+		return out
+	}
+	seen := map[strategies.Property]map[skb.SendID]bool{}
+	for _, v := range c.violations {
+		n, ok := out[v.Property]
+		if !ok {
+			n.First = v
+			seen[v.Property] = map[skb.SendID]bool{}
+		}
+		n.Events++
+		if !seen[v.Property][v.Send] {
+			seen[v.Property][v.Send] = true
+			n.Sends++
+		}
+		out[v.Property] = n
+	}
+	return out
+}
 
 // holders names the live skbs whose frags hold bytes of send id.
 func (c *Checker) holders(id skb.SendID) []string {
@@ -273,7 +350,8 @@ func (c *Checker) Signals(id skb.SendID) int {
 	return 0
 }
 
-// Violations returns every violation so far, in the order seen.
+// Violations returns every violation so far, in the order seen (in
+// compact mode only the first of each property).
 func (c *Checker) Violations() []Violation {
 	c.Settle()
 	return c.violations

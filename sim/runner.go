@@ -194,21 +194,8 @@ func collect(res *Result, sc Scenario, st *skb.Stack, chk *Checker, refs *refCou
 		res.Quiescent = chk.Quiesce()
 		res.NotQuiescent = chk.NotQuiescent()
 	}
-	byProp := map[strategies.Property]map[skb.SendID]bool{}
-	for _, v := range chk.Violations() {
-		c := res.Violations[string(v.Property)]
-		if c.Events == 0 {
-			c.First = v.String()
-		}
-		c.Events++
-		if byProp[v.Property] == nil {
-			byProp[v.Property] = map[skb.SendID]bool{}
-		}
-		if !byProp[v.Property][v.Send] {
-			byProp[v.Property][v.Send] = true
-			c.Commands++
-		}
-		res.Violations[string(v.Property)] = c
+	for p, n := range chk.Counts() {
+		res.Violations[string(p)] = Count{Commands: n.Sends, Events: n.Events, First: n.First.String()}
 	}
 	res.Violations[string(P5)] = p5
 	for _, p := range Properties {
