@@ -126,3 +126,28 @@ func TestStalled(t *testing.T) {
 	assert.False(t, r.Failed(false), "a design declared flawed: a finding")
 	assert.True(t, r.Failed(true), "-fail-on-violation")
 }
+
+// TestTimedOut: on a path that loses every packet the connection gives up
+// as Linux does (tcp_write_timeout: 15 timeouts in 2.6.26, 924.6 s of them
+// in 6.18) instead of retransmitting until the event limit; the run is
+// STALLED and says why.
+func TestTimedOut(t *testing.T) {
+	e, _ := strategies.Lookup("copy")
+	sc := DefaultScenario()
+	sc.Designs = []strategies.Entry{e}
+	sc.Workload.Commands = 10
+	sc.Conn.Fwd.Loss, sc.Conn.Rev.Loss = 1, 1
+	rs, err := Run(sc)
+	require.NoError(t, err)
+	for _, r := range rs {
+		assert.Equal(t, VerdictStalled, r.Verdict, r.Kernel)
+		assert.Equal(t, 1, r.ConnsTimedOut, r.Kernel)
+		assert.Equal(t, "8/10 commands, 1 connection(s) timed out", r.Stall, r.Kernel)
+		assert.Less(t, r.Events, uint64(10_000), r.Kernel)
+	}
+	// 6.18 gives up at the first timeout at least 924.6 s after the first
+	// one (at RTOInit, 1 s: no RTT was ever measured); timeouts are at most
+	// 120 s apart.
+	assert.GreaterOrEqual(t, rs[1].SimMs, 925_600.0)
+	assert.Less(t, rs[1].SimMs, 925_600.0+120_000)
+}

@@ -59,6 +59,9 @@ type Result struct {
 	// Stall says what is missing.
 	Stalled bool   `json:"stalled"`
 	Stall   string `json:"stall,omitempty"`
+	// ConnsTimedOut counts connections that gave up retransmitting
+	// (tcp_write_err after tcp_retries2): a path that loses everything.
+	ConnsTimedOut int `json:"conns_timed_out"`
 	// Quiescent is true when no skb was left and every send was closed at
 	// the end; NotQuiescent says why not.
 	Quiescent    bool   `json:"quiescent"`

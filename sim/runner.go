@@ -179,6 +179,9 @@ func collect(res *Result, sc Scenario, st *skb.Stack, chk *Checker, refs *refCou
 		res.BytesDelivered += s.c.Delivered()
 		res.BytesQueued += s.a.queued
 		res.CommandsIssued += s.a.issued
+		if s.c.Sender().TimedOut {
+			res.ConnsTimedOut++
+		}
 		for _, v := range s.c.P5 {
 			if p5.Events == 0 {
 				p5.First = v.Detail
@@ -228,13 +231,19 @@ func collect(res *Result, sc Scenario, st *skb.Stack, chk *Checker, refs *refCou
 
 // stall says what work a finished run left undone, or "".
 func stall(r *Result) string {
+	why := ""
 	switch {
 	case r.CommandsIssued < r.CommandsTotal:
-		return fmt.Sprintf("%d/%d commands", r.CommandsIssued, r.CommandsTotal)
+		why = fmt.Sprintf("%d/%d commands", r.CommandsIssued, r.CommandsTotal)
 	case r.BytesDelivered < r.BytesQueued || r.BytesQueued < r.BytesTotal:
-		return fmt.Sprintf("%d/%d bytes delivered", r.BytesDelivered, r.BytesTotal)
+		why = fmt.Sprintf("%d/%d bytes delivered", r.BytesDelivered, r.BytesTotal)
+	default:
+		return ""
 	}
-	return ""
+	if r.ConnsTimedOut > 0 {
+		why += fmt.Sprintf(", %d connection(s) timed out", r.ConnsTimedOut)
+	}
+	return why
 }
 
 // refCounter counts page reference events and transmits per application

@@ -186,7 +186,7 @@ func (s *Script) render(outputs map[*Directive]string) string {
 			out = c.d.Expected
 		}
 		b.WriteString(c.d.Text + "\n")
-		if strings.Contains(out, "\n\n") || strings.HasPrefix(out, "\n") {
+		if strings.Contains(out, "\n\n") || strings.HasPrefix(out, "\n") || strings.HasPrefix(out, "----\n") {
 			b.WriteString("----\n----\n" + out + "----\n----\n")
 			continue
 		}

@@ -224,7 +224,7 @@ func (a *app) forget(id skb.SendID, cmd *appCmd) {
 
 // serve answers outstanding requests while buffers are free.
 func (a *app) serve() {
-	for a.wanted > 0 && len(a.free) > 0 && a.issued < a.w.Commands && a.err == nil {
+	for a.wanted > 0 && len(a.free) > 0 && a.issued < a.w.Commands && a.err == nil && !a.c.Sender().TimedOut {
 		a.wanted--
 		a.issue()
 	}
@@ -288,7 +288,7 @@ func (a *app) request() {
 // fillBulk writes the bulk send while the send buffer has room.
 func (a *app) fillBulk() {
 	s := a.c.Sender()
-	for a.bulkSent < a.w.Bytes && int(s.WriteSeq()-s.SndUna()) < a.w.SndBuf {
+	for a.bulkSent < a.w.Bytes && int(s.WriteSeq()-s.SndUna()) < a.w.SndBuf && !s.TimedOut {
 		n := int(min(a.w.Bytes-a.bulkSent, int64(a.w.SndBuf)))
 		n = min(n, a.w.SndBuf-int(s.WriteSeq()-s.SndUna()))
 		off := int(a.bulkSent % int64(len(a.bulkBuf)*skb.PageSize))

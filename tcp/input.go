@@ -22,6 +22,7 @@ func (s *Sender) OnAck(a Segment, now int64) {
 		s.sndUna = a.Ack
 		s.dupAcks = 0
 		s.backoff = 0
+		s.retransmits, s.retransStamp = 0, 0
 		if s.inRecovery {
 			if !Before(a.Ack, s.recoverSeq) {
 				s.inRecovery = false
@@ -200,6 +201,15 @@ func (s *Sender) OnTimer(now int64) {
 	if s.sent == 0 {
 		return
 	}
+	if s.writeTimeout(now) {
+		s.TimedOut = true
+		s.Reset()
+		return
+	}
+	s.retransmits++
+	if s.retransStamp == 0 {
+		s.retransStamp = now
+	}
 	s.Stats.RTOs++
 	s.ssthresh = max(s.inFlight()/2, 2)
 	s.cwnd, s.cwndCnt = 1, 0
@@ -218,6 +228,40 @@ func (s *Sender) OnTimer(now int64) {
 	if s.rtoAt == 0 && s.sent > 0 {
 		s.rtoAt = now + s.rto<<s.backoff
 	}
+}
+
+// Retries2 is net.ipv4.tcp_retries2's default: how many unsuccessful
+// retransmissions by timeout a connection survives.
+const Retries2 = 15
+
+// writeTimeout is tcp_write_timeout for an established socket: has the
+// connection retransmitted by timeout without progress for too long? In
+// 2.6.26 it gives up after Retries2 timeouts (icsk_retransmits >=
+// sysctl_tcp_retries2); in 6.18 once the time since the first of them
+// (retrans_stamp) reaches what Retries2 exponentially backed-off timeouts
+// starting at RTOMin take (retransmits_timed_out, tcp_model_timeout: with
+// the 200 ms minimum and 120 s maximum, 924.6 s). Then tcp_write_err
+// aborts the connection (ETIMEDOUT) and tcp_done purges its queues.
+// Simplified: retrans_stamp is the time of the first timeout, not the
+// head skb's original send time.
+func (s *Sender) writeTimeout(now int64) bool {
+	if s.cfg.Kernel.Old() {
+		return s.retransmits >= Retries2
+	}
+	return s.retransmits > 0 && now-s.retransStamp >= modelTimeout(Retries2, s.cfg.RTOMin, s.cfg.RTOMax)
+}
+
+// modelTimeout is tcp_model_timeout: the time boundary timeouts take when
+// the first is rtoBase and each doubles up to rtoMax (ns).
+func modelTimeout(boundary int, rtoBase, rtoMax int64) int64 {
+	thresh := 0
+	for rtoBase<<(thresh+1) <= rtoMax {
+		thresh++
+	}
+	if boundary <= thresh {
+		return (2<<boundary - 1) * rtoBase
+	}
+	return (2<<thresh-1)*rtoBase + int64(boundary-thresh)*rtoMax
 }
 
 // Reset purges every queue (tcp_write_queue_purge on a reset): all skbs

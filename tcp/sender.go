@@ -92,6 +92,13 @@ type Sender struct {
 	xmit    []*skb.Buff
 
 	Stats Stats
+	// TimedOut is set when the connection gave up (tcp_write_err after
+	// writeTimeout) and purged its queues.
+	TimedOut bool
+	// retransmits is icsk_retransmits, retransStamp retrans_stamp (ns):
+	// timeouts since the last progress, and when the first came.
+	retransmits  int
+	retransStamp int64
 }
 
 // NewSender returns a sender whose first byte has sequence isn, with the
