@@ -186,11 +186,31 @@ func (s *Script) render(outputs map[*Directive]string) string {
 			out = c.d.Expected
 		}
 		b.WriteString(c.d.Text + "\n")
-		if strings.Contains(out, "\n\n") || strings.HasPrefix(out, "\n") || strings.HasPrefix(out, "----\n") {
+		if needsFence(out) {
 			b.WriteString("----\n----\n" + out + "----\n----\n")
 			continue
 		}
 		b.WriteString("----\n" + out)
 	}
 	return b.String()
+}
+
+// needsFence reports whether an output must be fenced by doubled
+// separators to read back as itself: a plain block ends at the first
+// blank (or whitespace-only) line, and one whose first line is "----"
+// would read as the opening of a fenced block.
+func needsFence(out string) bool {
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if out == "" {
+		return false
+	}
+	if strings.TrimSpace(lines[0]) == "----" {
+		return true
+	}
+	for _, l := range lines {
+		if strings.TrimSpace(l) == "" {
+			return true
+		}
+	}
+	return false
 }
