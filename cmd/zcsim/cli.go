@@ -118,13 +118,8 @@ func parseStatus(err error) int {
 const versionUsage = "usage: zcsim version\n\nprints the module version zcsim was built from, and the Go version\n"
 
 func cmdVersion(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("version", versionUsage)
-	if err := fs.parse(args, stdout, stderr); err != nil {
-		return parseStatus(err)
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "zcsim: version: takes no arguments\n")
-		return exitUsage
+	if code, ok := noArgs("version", versionUsage, args, stdout, stderr); !ok {
+		return code
 	}
 	goVer := "unknown"
 	if bi, ok := debug.ReadBuildInfo(); ok {

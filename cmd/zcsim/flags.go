@@ -154,3 +154,18 @@ func fail(stderr io.Writer, flagName, format string, args ...any) int {
 	fmt.Fprintf(stderr, "zcsim: -%s: %s\n", flagName, fmt.Sprintf(format, args...))
 	return exitUsage
 }
+
+// noArgs parses the arguments of a command that takes none but -h; ok is
+// false when the command is done (help printed, or an argument refused),
+// with its status.
+func noArgs(name, usage string, args []string, stdout, stderr io.Writer) (code int, ok bool) {
+	fs := newFlagSet(name, usage)
+	if err := fs.parse(args, stdout, stderr); err != nil {
+		return parseStatus(err), false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "zcsim: %s: takes no arguments\n", name)
+		return exitUsage, false
+	}
+	return exitOK, true
+}

@@ -15,13 +15,8 @@ lists the notification designs: origin, mechanism, expected profile, CPU and mem
 
 // cmdStrategies lists the designs with origin and expected profile.
 func cmdStrategies(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("strategies", strategiesUsage)
-	if err := fs.parse(args, stdout, stderr); err != nil {
-		return parseStatus(err)
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "zcsim: strategies: takes no arguments\n")
-		return exitUsage
+	if code, ok := noArgs("strategies", strategiesUsage, args, stdout, stderr); !ok {
+		return code
 	}
 	for i, name := range strategies.Names() {
 		e, _ := strategies.Lookup(name)
