@@ -224,24 +224,35 @@ func (r Result) compact() []string {
 		strconv.FormatInt(r.PeakDynB, 10))
 }
 
-// WriteTable writes the compact table (wide: every result column), the
-// legend, and for each result its stall, error and first violation of
-// each property.
+// WriteTable writes the compact table (wide: every result column but the
+// free text), the legend, and for each result its stall, error and first
+// violation of each property, wrapped to 120 columns.
 func WriteTable(w io.Writer, header string, rs []Result, wide bool) error {
 	ew := &strings.Builder{}
-	for _, l := range wrap(header, 118) {
+	for _, l := range wrap(header, "; ", 118) {
 		fmt.Fprintln(ew, "# "+l)
 	}
 	tw := tabwriter.NewWriter(ew, 0, 0, 1, ' ', tabwriter.AlignRight)
 	cols := tableColumns
+	var keep []int // wide: the columns shown (free text goes to the notes)
 	if wide {
-		cols = resultColumns()
+		cols = nil
+		for i, c := range resultColumns() {
+			if !strings.HasSuffix(c, ".first") && c != "stall" && c != "not_quiescent" && c != "error" {
+				cols = append(cols, c)
+				keep = append(keep, i)
+			}
+		}
 	}
 	fmt.Fprintln(tw, strings.Join(cols, "\t")+"\t")
 	for _, r := range rs {
 		cells := r.compact()
 		if wide {
-			cells = flatten(reflect.ValueOf(r), nil)
+			all := flatten(reflect.ValueOf(r), nil)
+			cells = cells[:0]
+			for _, i := range keep {
+				cells = append(cells, all[i])
+			}
 		}
 		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
 	}
@@ -250,18 +261,22 @@ func WriteTable(w io.Writer, header string, rs []Result, wide bool) error {
 		fmt.Fprint(ew, tableLegend)
 	}
 	for _, r := range rs {
+		var notes []string
 		if r.Error != "" {
-			fmt.Fprintf(ew, "%s %s: ERROR %s\n", r.Kernel, r.Design, r.Error)
+			notes = append(notes, fmt.Sprintf("%s %s: ERROR %s", r.Kernel, r.Design, r.Error))
 		}
 		if r.Stalled {
-			fmt.Fprintf(ew, "%s %s: STALLED %s (%d/%d commands issued, %d signalled; %s)\n", r.Kernel, r.Design, r.Stall,
-				r.CommandsIssued, r.CommandsTotal, r.CommandsSignalled, orQuiescent(r))
+			notes = append(notes, fmt.Sprintf("%s %s: STALLED %s (%d/%d commands issued, %d signalled; %s)", r.Kernel, r.Design, r.Stall,
+				r.CommandsIssued, r.CommandsTotal, r.CommandsSignalled, orQuiescent(r)))
 		}
 		for _, p := range Properties {
 			if c := r.Violations[string(p)]; c.Events > 0 {
-				fmt.Fprintf(ew, "%s %s: %s %s in %d command(s), %d event(s); first: %s\n", r.Kernel, r.Design, p,
-					propertyName(p), c.Commands, c.Events, c.First)
+				notes = append(notes, fmt.Sprintf("%s %s: %s %s in %d command(s), %d event(s); first: %s", r.Kernel, r.Design, p,
+					propertyName(p), c.Commands, c.Events, c.First))
 			}
+		}
+		for _, n := range notes {
+			fmt.Fprintln(ew, strings.Join(wrap(n, " ", 118), "\n  "))
 		}
 	}
 	_, err := io.WriteString(w, ew.String())
@@ -407,12 +422,12 @@ func propertyName(p strategies.Property) string {
 	return strategies.PropertyName(p)
 }
 
-// wrap breaks s after "; " so that no line is longer than width (a part
-// longer than width stays whole).
-func wrap(s string, width int) []string {
+// wrap breaks s after each sep so that no line is longer than width (a
+// part longer than width stays whole); lines lose their trailing space.
+func wrap(s, sep string, width int) []string {
 	var lines []string
 	cur := ""
-	for _, part := range strings.SplitAfter(s, "; ") {
+	for _, part := range strings.SplitAfter(s, sep) {
 		if cur != "" && len(cur)+len(strings.TrimSuffix(part, " ")) > width {
 			lines = append(lines, strings.TrimSuffix(cur, " "))
 			cur = ""

@@ -73,6 +73,13 @@ func TestRunFormats(t *testing.T) {
 	assert.Equal(t, int64(4<<20), rep.Results[0].BytesDelivered)
 	assert.Equal(t, "bulk", rep.Scenario.Workload.Kind)
 	assert.Equal(t, int64(10_000_000_000), rep.Scenario.Path.RateBps)
+	code, out, _ = runCLI("run", "-design", "copy,hashed", "-kernel", "6.18", "-commands", "20", "-wide")
+	require.Equal(t, 0, code)
+	head := strings.Split(out, "\n")[2]
+	for _, c := range []string{"declared_sound", "violations.P2.events", "commands_signalled", "latency_us.p99", "refs_per_tx.max", "sim_ms", "events"} {
+		assert.Contains(t, head, " "+c, "-wide has every column")
+	}
+	assert.NotContains(t, head, ".first", "free text goes to the notes")
 }
 
 func TestRunBadFlags(t *testing.T) {
