@@ -25,6 +25,10 @@ type Signal struct {
 	Copied bool
 	// Latency is At.Op - T(send).Op, or -1 when T had not been reached.
 	Latency int64
+	// refs and open are the send's live frag references and whether it
+	// was still open when signalled (what a P2 report says).
+	refs int32
+	open bool
 }
 
 // Checker holds a design's signals against the ground truth of one Stack
@@ -46,6 +50,7 @@ type Checker struct {
 	// signalled or ignored: memory follows what is in flight (SetCompact).
 	compact bool
 	stats   SignalStats
+	readers []strategies.Reader
 	// counts are, in compact mode, the violations by property; only the
 	// first of each property is kept in violations.
 	counts map[strategies.Property]*ViolationCount
@@ -72,7 +77,17 @@ const (
 	ignoredFlag = 0x80 // the send is not the design's business
 	// violatedFlag<<k: the send violated property P(k+1) (compact mode).
 	violatedFlag = 0x100
+	lostFlag     = 0x1000 // P3 was reported for the send
 )
+
+// AddReader makes Settle first let d's application read its notification
+// queue, if d is a strategies.Reader: the signals the checker judges are
+// then the ones the application acts on.
+func (c *Checker) AddReader(d strategies.Design) {
+	if r, ok := d.(strategies.Reader); ok {
+		c.readers = append(c.readers, r)
+	}
+}
 
 // SetCompact makes the checker keep no per-signal record (AllSignals and
 // TakeEvents then return only what is not yet settled) and drop settled
@@ -112,7 +127,11 @@ func (c *Checker) Notify(id skb.SendID, copied bool) {
 	}
 	n := int(*f & countMax)
 	now := skb.Instant{Op: c.st.Op(), Time: c.st.Now()}
-	c.signals = append(c.signals, Signal{Send: id, At: now, Copied: copied, Latency: -1})
+	sig := Signal{Send: id, At: now, Copied: copied, Latency: -1}
+	if l := c.st.Ledger(); id > 0 && int(id) <= l.NumSends() {
+		sig.refs, sig.open = int32(l.Refs(id)), !l.Closed(id)
+	}
+	c.signals = append(c.signals, sig)
 	if n > 1 {
 		times := fmt.Sprintf("%d times", n)
 		if n == countMax {
@@ -126,6 +145,9 @@ func (c *Checker) Notify(id skb.SendID, copied bool) {
 // Settle holds the signals raised since the last call against the ground
 // truth (P2). Call it after every operation; the other methods call it too.
 func (c *Checker) Settle() {
+	for _, r := range c.readers {
+		r.ReadNotifications()
+	}
 	l := c.st.Ledger()
 	for i := c.pending; i < len(c.signals); i++ {
 		sig := &c.signals[i]
@@ -150,8 +172,8 @@ func (c *Checker) Settle() {
 			continue
 		}
 		name := c.names.SendName(sig.Send)
-		why := plural(l.Refs(sig.Send), "frag reference") + " to its bytes remain"
-		if !l.Closed(sig.Send) {
+		why := plural(int(sig.refs), "frag reference") + " to its bytes remained"
+		if sig.open {
 			why = "the application has not queued all of it"
 		}
 		v := Violation{Send: sig.Send, Property: strategies.P2, Op: sig.At.Op,
@@ -286,21 +308,28 @@ func (c *Checker) Transmit(b *skb.Buff) skb.TxReport {
 	return rep
 }
 
-// Quiesce checks P3 at quiescence: once no skb is left and the application
-// has queued every send, every send must have been signalled. It returns
-// false (and checks nothing) if the system is not quiescent.
+// Quiesce checks P3. Once no skb is left, every closed send must have
+// been signalled — judged per send: a send still open does not excuse the
+// others. A closed send younger than a send still open is not judged yet:
+// a design that completes in order (token) may rightly hold it behind the
+// open one. Each lost send is reported once. Quiesce returns whether the
+// system is fully quiescent (no skb left and every send closed).
 func (c *Checker) Quiesce() bool {
 	c.Settle()
-	if c.NotQuiescent() != "" {
+	if len(c.st.Buffs()) > 0 {
 		return false
 	}
 	l := c.st.Ledger()
 	for id := int(l.First()); id <= l.NumSends(); id++ {
 		sid := skb.SendID(id)
-		if c.untracked(sid) {
+		if !l.Closed(sid) {
+			return false // this send and every younger one wait
+		}
+		if c.untracked(sid) || c.Signals(sid) > 0 {
 			continue
 		}
-		if l.Closed(sid) && c.Signals(sid) == 0 {
+		if f := c.flag(sid); *f&lostFlag == 0 {
+			*f |= lostFlag
 			c.add(Violation{Send: sid, Property: strategies.P3, Op: c.st.Op(),
 				Detail: fmt.Sprintf("%s never signalled, and no skb is left", c.names.SendName(sid))})
 		}

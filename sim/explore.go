@@ -53,9 +53,7 @@ type generator struct {
 	ch     Chooser
 	lane   *OpScript
 	lines  []string
-	sends  int
-	open   []string // sends not yet closed
-	notice int      // signals already answered with reuse
+	notice int // signals already answered with reuse
 	nextID int
 }
 
@@ -107,7 +105,7 @@ func (g *generator) newName() string {
 
 var genKinds = []string{"send", "send", "send", "close", "close", "clone", "clone", "free", "free", "free",
 	"transmit", "transmit", "pskb-copy", "copy", "expand-head", "pull-tail", "trim", "trim-head", "split",
-	"split", "shift", "segment", "coalesce", "collapse", "linearize", "copy-ubufs", "get"}
+	"split", "shift", "segment", "coalesce", "collapse", "linearize", "copy-ubufs", "get", "map", "unmap"}
 
 // step adds one random command that runs (it tries a few times).
 func (g *generator) step() {
@@ -151,14 +149,14 @@ func (g *generator) propose() string {
 	switch kind {
 	case "send":
 		return g.proposeSend(names)
+	case "map", "unmap":
+		return g.proposeMapping(kind)
 	case "close":
-		if len(g.open) == 0 {
+		open := g.openSends()
+		if len(open) == 0 {
 			return ""
 		}
-		i := g.ch.Intn(len(g.open), "close")
-		s := g.open[i]
-		g.open = slices.Delete(g.open, i, i+1)
-		return "close send=" + s
+		return "close send=" + open[g.ch.Intn(len(open), "close")]
 	case "clone", "pskb-copy", "copy":
 		n, _ := skbArg("skb")
 		return fmt.Sprintf("%s skb=%s as=%s", kind, n, g.newName())
@@ -199,12 +197,11 @@ func (g *generator) propose() string {
 // proposeSend continues an open send onto an skb, or opens a new one.
 func (g *generator) proposeSend(names []string) string {
 	var send string
-	if len(g.open) > 0 && (g.sends >= exploreSends || g.ch.Intn(2, "continue") == 0) {
-		send = g.pick(g.open, "send")
-	} else if g.sends < exploreSends {
-		g.sends++
-		send = fmt.Sprintf("c%d", g.sends)
-		g.open = append(g.open, send)
+	open, sends := g.openSends(), len(g.lane.sendNames)-1
+	if len(open) > 0 && (sends >= exploreSends || g.ch.Intn(2, "continue") == 0) {
+		send = g.pick(open, "send")
+	} else if sends < exploreSends {
+		send = fmt.Sprintf("c%d", sends+1)
 	} else {
 		return ""
 	}
@@ -217,19 +214,51 @@ func (g *generator) proposeSend(names []string) string {
 	}
 	line := fmt.Sprintf("send send=%s buf=B%d off=%d len=%d %s", send, buf, off, length, target)
 	if g.ch.Intn(3, "close") == 0 {
-		g.open = slices.DeleteFunc(g.open, func(s string) bool { return s == send })
 		line += " close"
 	}
 	return line
 }
 
+// openSends are the sends the script opened and has not closed, in the
+// order they were opened: read from the lane, so that a line the lane
+// rejected leaves no trace in the generator either.
+func (g *generator) openSends() []string {
+	var out []string
+	l := g.lane.st.Ledger()
+	for _, n := range g.lane.sendNames[1:] {
+		if !l.Closed(g.lane.sends[n]) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// proposeMapping is another process mapping a page of a buffer, or
+// dropping one of the page's mappings, at any moment (Bolkhovitin, netdev,
+// 23 Dec 2008: "a page can be mmaped to another process, while it's being
+// transmitted"); only pages that have a mapping are unmapped.
+func (g *generator) proposeMapping(kind string) string {
+	var pages []string
+	for b := range exploreBuffers {
+		name := fmt.Sprintf("B%d", b)
+		for i, p := range g.lane.bufs[name].pages {
+			if kind == "map" || p.Mapped() > 0 {
+				pages = append(pages, fmt.Sprintf("buf=%s page=%d", name, i))
+			}
+		}
+	}
+	if len(pages) == 0 {
+		return ""
+	}
+	return kind + " " + g.pick(pages, "page")
+}
+
 // finish frees every skb, closes every send and checks quiescence.
 func (g *generator) finish() {
-	for _, s := range slices.Clone(g.open) {
+	for _, s := range g.openSends() {
 		g.try("close send=" + s)
 		g.answer()
 	}
-	g.open = nil
 	for {
 		names := g.skbNames()
 		if len(names) == 0 {

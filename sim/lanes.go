@@ -82,7 +82,11 @@ func (l *lanes) design(d *Directive) (string, error) {
 			return "", err
 		}
 		l.all = append(l.all, o)
-		names = append(names, entries[i].Info.Name)
+		name := entries[i].Info.Name
+		if k := o.st.Kernel(); entries[i].Info.HypotheticalOn(k) {
+			name += " (a hypothetical backport on " + k.String() + ")"
+		}
+		names = append(names, name)
 	}
 	return "designs: " + strings.Join(names, ", ") + "\n", nil
 }

@@ -44,6 +44,8 @@ func init() {
 		"zerocopy":       cmdZerocopy,      // zerocopy skb=a orphan=false
 		"free":           cmdFree,          // free skb=a
 		"reuse":          cmdReuse,         // reuse buf=A
+		"map":            cmdMap,           // map buf=A page=1
+		"unmap":          cmdUnmap,         // unmap buf=A page=1
 		"transmit":       cmdTransmit,      // transmit skb=a
 		"show":           cmdShow,          // show
 		"check":          cmdCheck,         // check
@@ -70,6 +72,7 @@ func cmdKernel(o *OpScript, a *args, out *strings.Builder) error {
 		o.chk = NewChecker(o.st, o)
 		o.design = o.entry.New(strategies.Env{Kernel: k, Notify: o.chk.Notify, Model: strategies.DefaultCosts})
 		o.st.AddObserver(o.design)
+		o.chk.AddReader(o.design)
 	}
 	fmt.Fprintf(out, "kernel %s: MAX_SKB_FRAGS %d\n", k, k.MaxFrags())
 	return nil
@@ -167,11 +170,10 @@ func cmdHeaderRelease(o *OpScript, a *args, out *strings.Builder) error {
 	return nil
 }
 
-func (o *OpScript) send(a *args, key string) skb.SendID {
-	n := a.name(key, true)
-	if a.err != nil {
-		return 0
-	}
+// openSend returns the send named n, opening it if it is new. Call it
+// only once the command is known to run: a rejected command leaves no
+// trace (no send opened, nothing submitted to the design).
+func (o *OpScript) openSend(n string) skb.SendID {
 	id, ok := o.sends[n]
 	if !ok {
 		id = o.st.OpenSend()
@@ -182,7 +184,7 @@ func (o *OpScript) send(a *args, key string) skb.SendID {
 }
 
 func cmdSend(o *OpScript, a *args, out *strings.Builder) error {
-	id := o.send(a, "send")
+	sendName := a.name("send", true)
 	buf := o.buffer(a, "buf")
 	off := a.num("off", 0, false, 0, maxSendBytes)
 	length := a.num("len", -1, false, 1, maxSendBytes)
@@ -205,9 +207,13 @@ func cmdSend(o *OpScript, a *args, out *strings.Builder) error {
 	if length <= 0 || off+length > size {
 		return a.d.Errorf("send: bytes [%d,%d) are outside buffer %s of %d bytes", off, off+length, buf.name, size)
 	}
-	if o.st.Ledger().Closed(id) {
-		return a.d.Errorf("send: %s is already closed", o.SendName(id))
+	if id, ok := o.sends[sendName]; ok && o.st.Ledger().Closed(id) {
+		return a.d.Errorf("send: %s is already closed", sendName)
 	}
+	if onto && b.Cloned() {
+		return a.d.Errorf("send: skb %s is cloned: TCP appends only to skbs not yet sent", o.BuffName(b.ID))
+	}
+	id := o.openSend(sendName)
 	if !onto {
 		// do_tcp_sendpages / tcp_sendmsg_locked: sk_stream_alloc_skb (a fast
 		// clone with no linear payload room) and skb_entail, which releases
@@ -587,6 +593,52 @@ func cmdReuse(o *OpScript, a *args, out *strings.Builder) error {
 	return nil
 }
 
+// bufPage returns page I of the buffer named by buf= (page=I).
+func (o *OpScript) bufPage(a *args) (*appBuffer, int, *skb.Page) {
+	buf := o.buffer(a, "buf")
+	i := a.num("page", 0, true, 0, maxBufferPages-1)
+	if a.err != nil {
+		return nil, 0, nil
+	}
+	if i >= len(buf.pages) {
+		a.fail("%s: page=%d: buffer %s has pages 0..%d", a.d.Cmd, i, buf.name, len(buf.pages)-1)
+		return nil, 0, nil
+	}
+	return buf, i, buf.pages[i]
+}
+
+// cmdMap is another process mapping page I of a buffer (an mmap of the
+// backing file, say): one more user mapping and one more reference held
+// outside the stack (page_mapcount and get_page by the mm). The network
+// stack takes no part, so designs are not told.
+func cmdMap(o *OpScript, a *args, out *strings.Builder) error {
+	buf, i, p := o.bufPage(a)
+	if err := a.done(); err != nil {
+		return err
+	}
+	o.st.HoldPage(p, true)
+	fmt.Fprintf(out, "%s[%d] p%d mapped by another process: refs %d->%d, mapped %d->%d\n",
+		buf.name, i, p.ID, p.Refs()-1, p.Refs(), p.Mapped()-1, p.Mapped())
+	return nil
+}
+
+// cmdUnmap drops one user mapping of page I of a buffer (munmap: the
+// mapcount and the mm's reference go); a page without a mapping is an
+// error.
+func cmdUnmap(o *OpScript, a *args, out *strings.Builder) error {
+	buf, i, p := o.bufPage(a)
+	if err := a.done(); err != nil {
+		return err
+	}
+	if p.Mapped() == 0 {
+		return a.d.Errorf("unmap: page %d of buffer %s (p%d) has no mapping", i, buf.name, p.ID)
+	}
+	o.st.UnholdPage(p, true)
+	fmt.Fprintf(out, "%s[%d] p%d unmapped: refs %d->%d, mapped %d->%d\n",
+		buf.name, i, p.ID, p.Refs()+1, p.Refs(), p.Mapped()+1, p.Mapped())
+	return nil
+}
+
 // unsignalled names a send that used page p and that the design has not
 // signalled, or returns "" (always "" without a design).
 func (o *OpScript) unsignalled(p *skb.Page) string {
@@ -644,11 +696,14 @@ func cmdCheck(o *OpScript, a *args, out *strings.Builder) error {
 	return nil
 }
 
-// queuer is a design with a MSG_ZEROCOPY error queue.
-type queuer interface{ Queue() *strategies.ErrQueue }
+// queuer is a design whose application reads a MSG_ZEROCOPY error queue.
+type queuer interface {
+	TakeRead() []strategies.Notification
+}
 
-// cmdErrQueue reads the socket error queue (recvmsg MSG_ERRQUEUE) of a
-// design that has one.
+// cmdErrQueue prints what the application read from the socket error
+// queue (recvmsg MSG_ERRQUEUE; it reads after every operation) since the
+// last errqueue command.
 func cmdErrQueue(o *OpScript, a *args, out *strings.Builder) error {
 	if err := a.done(); err != nil {
 		return err
@@ -658,12 +713,12 @@ func cmdErrQueue(o *OpScript, a *args, out *strings.Builder) error {
 		out.WriteString("no error queue\n")
 		return nil
 	}
-	ns := q.Queue().Read()
+	ns := q.TakeRead()
 	if len(ns) == 0 {
-		out.WriteString("error queue empty\n")
+		out.WriteString("read from the error queue: nothing\n")
 		return nil
 	}
-	out.WriteString("error queue:")
+	out.WriteString("read from the error queue:")
 	for _, n := range ns {
 		out.WriteString(" " + n.String())
 	}

@@ -40,16 +40,17 @@ type ScenarioDoc struct {
 // WorkloadDoc is the workload's parameters (the iscsi-read ones are zero
 // for bulk and the other way round).
 type WorkloadDoc struct {
-	Kind        string `json:"kind"`
-	CmdBytes    int    `json:"cmd_B"`
-	Commands    int    `json:"commands"`
-	Outstanding int    `json:"outstanding"`
-	Pool        int    `json:"pool"`
-	Share       bool   `json:"share"`
-	ShareConns  bool   `json:"share_conns"`
-	Mapped      bool   `json:"mapped"`
-	Bytes       int64  `json:"bytes_B"`
-	SndBuf      int    `json:"sndbuf_B"`
+	Kind        string  `json:"kind"`
+	CmdBytes    int     `json:"cmd_B"`
+	Commands    int     `json:"commands"`
+	Outstanding int     `json:"outstanding"`
+	Pool        int     `json:"pool"`
+	Share       bool    `json:"share"`
+	ShareConns  bool    `json:"share_conns"`
+	Mapped      bool    `json:"mapped"`
+	Remap       float64 `json:"remap"`
+	Bytes       int64   `json:"bytes_B"`
+	SndBuf      int     `json:"sndbuf_B"`
 }
 
 // TCPDoc is the stack's, the device's and the receiver's parameters.
@@ -105,6 +106,7 @@ func (sc Scenario) Doc() ScenarioDoc {
 	} else {
 		d.Workload.CmdBytes, d.Workload.Commands, d.Workload.Outstanding, d.Workload.Pool = w.CmdBytes, w.Commands, w.Outstanding, w.Pool
 		d.Workload.Share, d.Workload.ShareConns, d.Workload.Mapped = w.Share, w.ShareConns, w.Mapped
+		d.Workload.Remap = w.Remap
 	}
 	c := sc.Conn
 	d.TCP = TCPDoc{MSS: c.TCP.MSS, SizeGoal: c.TCP.SizeGoal, InitCwnd: c.TCP.InitCwnd, Nodelay: c.TCP.Nodelay, SACK: c.TCP.SACK,
@@ -134,6 +136,9 @@ func (sc Scenario) Describe() string {
 			if o.on {
 				opts = append(opts, o.name)
 			}
+		}
+		if w.Remap > 0 {
+			opts = append(opts, "remap "+pctStr(w.Remap))
 		}
 		if len(opts) > 0 {
 			fmt.Fprintf(&b, " (%s)", strings.Join(opts, ", "))
@@ -215,7 +220,11 @@ func optF(v *float64, prec int) string {
 
 // compact renders a result's compact-table cells.
 func (r Result) compact() []string {
-	cells := []string{r.Kernel, r.Design, r.Verdict}
+	name := r.Design
+	if r.Hypothetical {
+		name += "*"
+	}
+	cells := []string{r.Kernel, name, r.Verdict}
 	for _, p := range Properties {
 		cells = append(cells, strconv.Itoa(r.Violations[string(p)].Commands))
 	}
@@ -259,6 +268,9 @@ func WriteTable(w io.Writer, header string, rs []Result, wide bool) error {
 	_ = tw.Flush() // into a strings.Builder: cannot fail
 	if !wide {
 		fmt.Fprint(ew, tableLegend)
+		if slices.ContainsFunc(rs, func(r Result) bool { return r.Hypothetical }) {
+			fmt.Fprintln(ew, "*: a hypothetical backport: the design did not exist in that kernel (zcsim strategies says how it runs).")
+		}
 	}
 	for _, r := range rs {
 		var notes []string

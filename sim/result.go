@@ -50,6 +50,9 @@ type Result struct {
 	// DeclaredSound is the design's own claim (strategies.Info.Sound): a
 	// violation or stall of a design declared sound fails the run.
 	DeclaredSound bool `json:"declared_sound"`
+	// Hypothetical is true when the design did not exist in this kernel
+	// and runs as a backport (strategies.Info.Backport says how).
+	Hypothetical bool `json:"hypothetical"`
 	// Verdict is VerdictOK, VerdictFlawed, VerdictStalled or VerdictError.
 	Verdict string `json:"verdict"`
 	// Violated lists the properties violated, in order.

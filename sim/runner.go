@@ -97,7 +97,8 @@ type sockRun struct {
 }
 
 func runOne(sc Scenario, k skb.Kernel, e strategies.Entry, run, runs int) Result {
-	res := Result{Design: e.Info.Name, Kernel: k.String(), DeclaredSound: e.Info.Sound, Violations: map[string]Count{}}
+	res := Result{Design: e.Info.Name, Kernel: k.String(), DeclaredSound: e.Info.Sound, Hypothetical: e.Info.HypotheticalOn(k),
+		Violations: map[string]Count{}}
 	cmdTotal, bytesTotal := sc.Workload.total()
 	res.CommandsTotal, res.BytesTotal = cmdTotal*sc.Conns, bytesTotal*int64(sc.Conns)
 	eng := NewEngine(sc.Limits.Events)
@@ -108,7 +109,7 @@ func runOne(sc Scenario, k skb.Kernel, e strategies.Entry, run, runs int) Result
 	chk.SetCompact(true)
 	streams := NewStreams(sc.Seed)
 	global := strategies.NewGlobal()
-	t := newTarget()
+	t := newTarget(streams.Fork("remap"))
 	socks := make([]sockRun, sc.Conns)
 	for i := range socks {
 		s := &socks[i]
@@ -119,6 +120,7 @@ func runOne(sc Scenario, k skb.Kernel, e strategies.Entry, run, runs int) Result
 		s.d = e.New(strategies.Env{Kernel: k, Model: strategies.DefaultCosts, Global: global,
 			Notify: func(id skb.SendID, copied bool) { s.a.signal(id, copied) }})
 		st.AddSockObserver(sock, s.d)
+		chk.AddReader(s.d)
 		c, err := NewConn(eng, st, streams, fmt.Sprintf("c%d", i), cfg, chk, s.d)
 		if err != nil {
 			res.Error = err.Error()

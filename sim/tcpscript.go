@@ -12,7 +12,7 @@ import (
 //
 //	connection kernel=all mss=1448 size-goal=64KiB tso=true sg=true sack=true nodelay=true loopback=false completion=20us rwnd=1MiB init-cwnd=10 conns=1
 //	path rate=1Gbit delay=100us loss=0.01 reorder=0.01 reorder-delay=300us dup=0 ack-loss=0.01
-//	workload kind=iscsi-read cmd-bytes=64KiB commands=200 outstanding=8 pool=16 share=true mapped=true
+//	workload kind=iscsi-read cmd-bytes=64KiB commands=200 outstanding=8 pool=16 share=true mapped=true remap=0
 //	workload kind=bulk bytes=64MiB sndbuf=4MiB
 //	run seed=1 design=all
 //
@@ -147,6 +147,7 @@ func (t *tcpScript) workload(a *args) (string, error) {
 	w.Share = a.flag("share", w.Share)
 	w.Mapped = a.flag("mapped", w.Mapped)
 	w.ShareConns = a.flag("share-conns", w.ShareConns)
+	w.Remap = t.prob(a, "remap", w.Remap)
 	w.Bytes = t.size(a, "bytes", max(w.Bytes, 64<<20))
 	w.SndBuf = int(t.size(a, "sndbuf", int64(max(w.SndBuf, 4<<20))))
 	if err := a.done(); err != nil {
@@ -165,6 +166,9 @@ func (t *tcpScript) workload(a *args) (string, error) {
 		w.Commands, w.CmdBytes, w.Outstanding, w.Pool, w.Share, w.Mapped)
 	if w.ShareConns {
 		out += ", shared across connections"
+	}
+	if w.Remap > 0 {
+		out += fmt.Sprintf(", remap %g", w.Remap)
 	}
 	return out + "\n", nil
 }

@@ -69,6 +69,7 @@ func (t *tcpScript) start(a *args) (string, error) {
 		})
 	}})
 	s.st.AddObserver(s.d)
+	s.chk.AddReader(s.d)
 	cfg := t.sc.Conn
 	cfg.TCP.Kernel = k
 	c, err := NewConn(s.eng, s.st, NewStreams(t.sc.Seed), "c0", cfg, s.chk, s.d)

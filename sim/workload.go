@@ -3,6 +3,8 @@ package sim
 import (
 	"errors"
 	"fmt"
+	"math"
+	"math/rand/v2"
 
 	"github.com/zcsim/zcsim/skb"
 	"github.com/zcsim/zcsim/strategies"
@@ -27,6 +29,12 @@ type Workload struct {
 	// target is one process; a page-cache page may be in flight on several
 	// connections at once).
 	ShareConns bool
+	// Remap is the probability, per issued command, that at a random
+	// moment while the command is in flight another process maps one page
+	// of its buffer, or unmaps it if this knob mapped it before
+	// (Bolkhovitin, netdev, 23 Dec 2008: "a page can be mmaped to another
+	// process, while it's being transmitted"). 0 never.
+	Remap float64
 	// bulk: one send of Bytes, written while less than SndBuf bytes are
 	// unacknowledged.
 	Bytes  int64
@@ -58,6 +66,8 @@ func (w Workload) Validate() error {
 			return fmt.Errorf("%w: a pool of %d buffers is over %d", ErrWorkload, w.Pool, MaxPool)
 		case w.Pool < w.Outstanding:
 			return fmt.Errorf("%w: a pool of %d buffers cannot serve %d outstanding commands", ErrWorkload, w.Pool, w.Outstanding)
+		case !(w.Remap >= 0 && w.Remap <= 1):
+			return fmt.Errorf("%w: remap probability %v outside 0..1", ErrWorkload, w.Remap)
 		}
 	case "bulk":
 		if w.Bytes <= 0 || w.Bytes > MaxBulkBytes {
@@ -81,9 +91,15 @@ type target struct {
 	// cache is the page-cache page of each buffer index that every
 	// connection serves (Workload.ShareConns).
 	cache []*skb.Page
+	// remap draws Workload.Remap's choices; remapped holds the pages it
+	// has mapped into another process and not yet unmapped.
+	remap    *rand.Rand
+	remapped map[skb.PageID]bool
 }
 
-func newTarget() *target { return &target{use: map[skb.PageID]int{}} }
+func newTarget(remap *rand.Rand) *target {
+	return &target{use: map[skb.PageID]int{}, remap: remap, remapped: map[skb.PageID]bool{}}
+}
 
 // app is the application side of one connection under one design.
 type app struct {
@@ -263,6 +279,40 @@ func (a *app) issue() {
 	_ = a.st.CloseSend(id)
 	a.c.Closed(id)
 	a.d.Queued(id)
+	if a.w.Remap > 0 {
+		a.remapLater(cmd)
+	}
+}
+
+// remapLater is Workload.Remap: with that probability, another process
+// maps one page of the command's buffer (or unmaps it, if it mapped it
+// before) at a moment drawn uniformly over the time the command may be in
+// flight: one round trip plus the time the outstanding commands take to
+// cross the bottleneck. Nothing happens if the application has been
+// signalled by then (the buffer is back in the pool).
+func (a *app) remapLater(cmd *appCmd) {
+	r := a.t.remap
+	if r.Float64() >= a.w.Remap {
+		return
+	}
+	buf := cmd.buf
+	p := buf.pages[r.IntN(len(buf.pages))]
+	fwd, rev := a.c.cfg.Fwd, a.c.cfg.Rev
+	bits := float64(a.w.Outstanding) * float64(a.w.CmdBytes) * 8
+	flight := fwd.Delay + rev.Delay + Time(math.Ceil(bits*float64(Second)/float64(fwd.RateBps)))
+	a.eng.After(Time(r.Int64N(int64(max(flight, 1)))), func() {
+		if cmd.buf != buf || p.Freed() {
+			return
+		}
+		a.st.SetNow(int64(a.eng.Now()))
+		if a.t.remapped[p.ID] {
+			delete(a.t.remapped, p.ID)
+			a.st.UnholdPage(p, true)
+			return
+		}
+		a.t.remapped[p.ID] = true
+		a.st.HoldPage(p, true)
+	})
 }
 
 // progress: a response fully delivered makes the initiator send the next

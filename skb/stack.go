@@ -128,6 +128,35 @@ func (s *Stack) HoldPage(p *Page, mapped bool) {
 	}
 }
 
+// UnholdPage drops the reference of a holder outside the stack, the inverse
+// of HoldPage: with mapped true a user process unmaps the page (munmap's
+// zap_pte_range: page_remove_rmap lowers page_mapcount, and the reference
+// the mm took with get_page goes with put_page), otherwise a second owner
+// lets go (the page cache drops the page, __delete_from_page_cache and its
+// put_page, or a second buffer stops serving it). No observer is called:
+// the network stack takes no part, as none does in HoldPage.
+//
+// The owner's own reference is never dropped this way, so the page's count
+// never reaches zero here: dropping a mapping of a page that has none, or a
+// holder other than a mapping when only the owner (and mappings) hold the
+// page, is a model bug.
+func (s *Stack) UnholdPage(p *Page, mapped bool) {
+	s.mustLivePage(p, "UnholdPage")
+	switch {
+	case p.extern < 2:
+		panic(modelBug("UnholdPage on p%d: only its owner holds it (extern %d)", p.ID, p.extern))
+	case mapped && p.mapped < 1:
+		panic(modelBug("UnholdPage on p%d: no user mapping to drop", p.ID))
+	case !mapped && p.extern-p.mapped < 2:
+		panic(modelBug("UnholdPage on p%d: no holder besides its owner and %d mapping(s)", p.ID, p.mapped))
+	}
+	p.refs--
+	p.extern--
+	if mapped {
+		p.mapped--
+	}
+}
+
 // Rewrite records that the application rewrote page p: its content
 // generation goes up. Bytes of the old generation still referenced by the
 // stack now read new data.

@@ -1,6 +1,8 @@
 package strategies
 
 import (
+	"slices"
+
 	"github.com/zcsim/zcsim/skb"
 )
 
@@ -29,6 +31,12 @@ type Design interface {
 	// Costs is what the design has cost so far.
 	Costs() Costs
 }
+
+// Reader is a design whose application learns of completions by reading
+// a queue the kernel fills (MSG_ZEROCOPY's socket error queue): the driver
+// calls ReadNotifications after every operation, and the design's Notify
+// calls come from what the application read.
+type Reader interface{ ReadNotifications() }
 
 // Env is what a design is built with.
 type Env struct {
@@ -81,7 +89,14 @@ type Info struct {
 	// CPU says what the design pays for, in the units of CostModel.
 	CPU    string
 	Memory Memory
+	// Hypothetical lists the kernels in which the design did not exist,
+	// where zcsim runs it as a hypothetical backport, and Backport says how.
+	Hypothetical []skb.Kernel
+	Backport     string
 }
+
+// HypotheticalOn reports whether the design is a hypothetical backport on k.
+func (in Info) HypotheticalOn(k skb.Kernel) bool { return slices.Contains(in.Hypothetical, k) }
 
 // Memory is a design's memory overhead in bytes.
 type Memory struct {

@@ -19,6 +19,9 @@ var msgZerocopyInfo = Info{
 	Memory: Memory{PerShinfo: 0, Object: "ubuf_info_msgzc inside a notification skb (sock_omalloc)", ObjectLen: 256,
 		Source: "destructor_arg and flags exist in 6.x skb_shared_info (2.6.26 would need 8 bytes more); " +
 			"one zero-length skb's truesize per outstanding notification, charged to optmem (§C1, §C8)"},
+	Hypothetical: []skb.Kernel{skb.Linux2626},
+	Backport: "2.6.26 has no destructor_arg and no SKBFL_* zerocopy flags; zcsim takes the ubuf_info references " +
+		"at the sites 4.14+ uses (pskb_expand_head, pskb_copy, skb_split, skb_segment) on 2.6.26's operations",
 }
 
 // ubufInfo is a struct ubuf_info_msgzc.
@@ -39,10 +42,17 @@ type msgZerocopy struct {
 	zckey uint32 // sk_zckey: the next notification id
 	// ErrQueue is the socket's error queue of notifications.
 	ErrQueue ErrQueue
+
+	// The application's side: it numbers its zerocopy sends as the kernel
+	// does (the n-th successful call is id n), reads the error queue after
+	// every operation, and completes the commands the ranges it read name.
+	appNext uint32
+	appIDs  map[uint32]skb.SendID
+	read    []Notification // what it read, for the script's errqueue
 }
 
 func newMsgZerocopy(env Env) Design {
-	return &msgZerocopy{env: env, meter: meter{model: env.Model}, uargs: map[skb.SendID]*ubufInfo{}}
+	return &msgZerocopy{env: env, meter: meter{model: env.Model}, uargs: map[skb.SendID]*ubufInfo{}, appIDs: map[uint32]skb.SendID{}}
 }
 
 func (d *msgZerocopy) Info() Info { return msgZerocopyInfo }
@@ -54,6 +64,8 @@ func (d *msgZerocopy) Submit(c skb.SendID, _ []*skb.Page, _ int) {
 		d.uargs[c] = &ubufInfo{cmd: c, id: d.zckey, refs: 1, zerocopy: true}
 		d.zckey++
 		d.alloc()
+		d.appIDs[d.appNext] = c
+		d.appNext++
 	}
 }
 
@@ -146,11 +158,35 @@ func (d *msgZerocopy) put(u *ubufInfo) {
 	d.free()
 	delete(d.uargs, u.cmd)
 	d.ErrQueue.Complete(u.id, !u.zerocopy)
-	d.env.Notify(u.cmd, !u.zerocopy)
+}
+
+// ReadNotifications is the application reading the error queue
+// (recvmsg(MSG_ERRQUEUE) until empty) after an operation: every id of
+// every range it reads completes the command it sent with that id, with
+// the range's COPIED code. What it reads is what it acts on: a wrong range
+// is a wrong completion, which the checker sees. An id it does not know
+// (never sent, or already completed) is ignored.
+func (d *msgZerocopy) ReadNotifications() {
+	for _, n := range d.ErrQueue.Read() {
+		d.read = append(d.read, n)
+		for id := n.Lo; ; id++ {
+			if c, ok := d.appIDs[id]; ok {
+				delete(d.appIDs, id)
+				d.env.Notify(c, n.Copied)
+			}
+			if id == n.Hi {
+				break
+			}
+		}
+	}
+}
+
+// TakeRead returns the records the application read since the last call.
+func (d *msgZerocopy) TakeRead() []Notification {
+	out := d.read
+	d.read = nil
+	return out
 }
 
 func (d *msgZerocopy) SendTag(skb.SendID) any { return nil }
 func (d *msgZerocopy) Copies() bool           { return false }
-
-// Queue is the socket error queue the notifications are read from.
-func (d *msgZerocopy) Queue() *ErrQueue { return &d.ErrQueue }

@@ -21,9 +21,11 @@ var registry = map[string]Entry{
 	"shinfo-destructor":          {shinfoDtorInfo, newShinfoDtor},
 	"shinfo-destructor-refcheck": {refcheckInfo, newRefcheck},
 	"token":                      {tokenInfo, newToken},
+	"token-literal":              {tokenLiteralInfo, newTokenLiteral},
 	"frag-destructor":            {fragDtorInfo, newFragDtor},
 	"msg-zerocopy":               {msgZerocopyInfo, newMsgZerocopy},
 	"last-put":                   {lastPutInfo, newLastPut},
+	"last-put-holders":           {lastPutHoldersInfo, newLastPutHolders},
 }
 
 // Names returns the registered design names, sorted.

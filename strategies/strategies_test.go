@@ -123,7 +123,7 @@ func TestCopyCost(t *testing.T) {
 func TestRegistry(t *testing.T) {
 	names := strategies.Names()
 	require.IsIncreasing(t, names)
-	require.Len(t, names, 9)
+	require.Len(t, names, 11)
 	for _, n := range names {
 		e, _ := strategies.Lookup(n)
 		assert.Equal(t, n, e.Info.Name)
@@ -135,7 +135,7 @@ func TestRegistry(t *testing.T) {
 	}
 	all, err := strategies.Parse("all")
 	require.NoError(t, err)
-	require.Len(t, all, 9)
+	require.Len(t, all, 11)
 	_, err = strategies.Parse("token,nope")
 	require.ErrorIs(t, err, strategies.ErrUnknown)
 }
@@ -172,12 +172,43 @@ func TestMsgZerocopyCopied(t *testing.T) {
 	require.NoError(t, err)
 	h.s.Free(tx)
 	require.NoError(t, h.s.CopyUbufs(b))
+	assert.Empty(t, h.signals, "the application has not read the error queue yet")
+	r := h.d.(strategies.Reader)
+	r.ReadNotifications()
 	require.Equal(t, []skb.SendID{c}, h.signals)
 	require.Equal(t, []bool{true}, h.copied)
 	h.s.Free(b)
+	r.ReadNotifications()
 	require.Len(t, h.signals, 1, "exactly once")
-	q := h.d.(interface{ Queue() *strategies.ErrQueue }).Queue()
-	assert.Equal(t, []strategies.Notification{{Lo: 0, Hi: 0, Copied: true}}, q.Read())
+	read := h.d.(interface {
+		TakeRead() []strategies.Notification
+	}).TakeRead()
+	assert.Equal(t, []strategies.Notification{{Lo: 0, Hi: 0, Copied: true}}, read)
+}
+
+// TestMsgZerocopyAppReadsRanges: the application completes what the
+// ranges it reads name, no more: ids completed within one operation are
+// read as one range; an id still held is not in it.
+func TestMsgZerocopyAppReadsRanges(t *testing.T) {
+	h := newHarness(t, "msg-zerocopy", skb.Linux618)
+	var bs []*skb.Buff
+	var cs []skb.SendID
+	for range 3 {
+		c, b := h.send(h.s.NewUserPage())
+		cs, bs = append(cs, c), append(bs, b)
+	}
+	h.s.Free(bs[0])
+	h.s.Free(bs[2])
+	r := h.d.(strategies.Reader)
+	r.ReadNotifications()
+	assert.Equal(t, []skb.SendID{cs[0], cs[2]}, h.signals, "ids 0 and 2 complete; 1 is still held")
+	read := h.d.(interface {
+		TakeRead() []strategies.Notification
+	}).TakeRead()
+	assert.Equal(t, []strategies.Notification{{Lo: 0, Hi: 0}, {Lo: 2, Hi: 2}}, read, "non-adjacent ids stay apart")
+	h.s.Free(bs[1])
+	r.ReadNotifications()
+	assert.Equal(t, []skb.SendID{cs[0], cs[2], cs[1]}, h.signals)
 }
 
 // TestMsgZerocopyRefusesMerges: appends of another command and every skb
@@ -199,5 +230,46 @@ func TestMsgZerocopyRefusesMerges(t *testing.T) {
 			require.ErrorIs(t, err, skb.ErrRefused)
 		}
 		require.NoError(t, h.s.Check())
+	}
+}
+
+// TestTokenReadings: c3 appended onto c2's skb counts on c2's older token.
+// token (every older token finished) holds c3 until that skb goes, behind
+// c1; token-literal (every older token closed) signals c3 at its close,
+// while the skb still holds its page, and c2 before c1.
+func TestTokenReadings(t *testing.T) {
+	for _, k := range skb.Kernels {
+		for _, name := range []string{"token", "token-literal"} {
+			h := newHarness(t, name, k)
+			c1, a := h.send(h.s.NewUserPage())
+			c2, b := h.send(h.s.NewUserPage())
+			p3 := h.s.NewUserPage()
+			c3 := h.s.OpenSend()
+			h.d.Submit(c3, []*skb.Page{p3}, skb.PageSize)
+			h.s.SetSendTag(c3, h.d.SendTag(c3))
+			require.NoError(t, h.s.AppendPage(b, c3, p3, 0, skb.PageSize))
+			require.NoError(t, h.s.CloseSend(c3))
+			h.d.Queued(c3)
+			literal := name == "token-literal"
+			if literal {
+				assert.Equal(t, []skb.SendID{c3}, h.signals, "%s on %s: c3 at its close", name, k)
+			} else {
+				assert.Empty(t, h.signals, "%s on %s: nothing before the skbs go", name, k)
+			}
+			h.s.Free(b)
+			if literal {
+				assert.Equal(t, []skb.SendID{c3, c2}, h.signals, "%s on %s: c2 before c1", name, k)
+			} else {
+				assert.Empty(t, h.signals, "%s on %s: c2 and c3 wait for c1", name, k)
+			}
+			h.s.Free(a)
+			if literal {
+				assert.Equal(t, []skb.SendID{c3, c2, c1}, h.signals, "%s on %s", name, k)
+			} else {
+				assert.Equal(t, []skb.SendID{c1, c2, c3}, h.signals, "%s on %s: in order", name, k)
+			}
+			assert.Zero(t, h.d.Costs().Objects, "%s on %s: every token freed", name, k)
+			require.NoError(t, h.s.Check())
+		}
 	}
 }

@@ -1,17 +1,26 @@
 package strategies
 
-import "github.com/zcsim/zcsim/skb"
+import (
+	"slices"
+
+	"github.com/zcsim/zcsim/skb"
+)
+
+// tokenMechanism is the mechanism both readings of the token share; each
+// completes it with its finishing rule.
+const tokenMechanism = "a token per command, pointed to from skb_shared_info; io_count counts the shared infos that " +
+	"point at it; every shared info made from another inherits its token; when two skbs merge the older " +
+	"token is inherited; a token finishes when io_count is zero, it is closed, and every older token "
 
 var tokenInfo = Info{
 	Name: "token",
-	Origin: "Alexey Kuznetsov's sk_transaction_token, relayed by Vladislav Bolkhovitin (netdev, 23 Dec 2008); " +
+	Origin: "Alexey Kuznetsov's sk_transaction_token, relayed by Vladislav Bolkhovitin (netdev, 23 Dec 2008), " +
+		"\"when io_count == 0 *AND* all previous tokens closed\", read as all previous tokens finished; " +
 		"Polyakov objected to its allocation",
-	Mechanism: "a token per command, pointed to from skb_shared_info; io_count counts the shared infos that " +
-		"point at it; every shared info made from another inherits its token; when two skbs merge the older " +
-		"token is inherited; a token finishes when io_count is zero, it is closed, and every older token has finished",
-	Sound:    true,
-	Expected: "sound; completion is in order, so a finished command waits behind an unfinished older one (head-of-line latency)",
-	CPU:      "Alloc (100 ticks, Polyakov's objection) per command; Hook (20 ticks) per shared info pointed at a token and per release",
+	Mechanism: tokenMechanism + "has finished",
+	Sound:     true,
+	Expected:  "sound; completion is in order, so a finished command waits behind an unfinished older one (head-of-line latency)",
+	CPU:       "Alloc (100 ticks, Polyakov's objection) per command; Hook (20 ticks) per shared info pointed at a token and per release",
 	Memory: Memory{PerShinfo: 8, Object: "struct sk_transaction_token", ObjectLen: 40,
 		Source: "token pointer per skb_shared_info; io_count, next, token, private, finish_callback (the thread)"},
 }
@@ -25,21 +34,29 @@ type txToken struct {
 	finished bool
 }
 
-// token is Kuznetsov's transaction-token design.
+// token is Kuznetsov's transaction-token design, in either reading of its
+// finishing rule.
 type token struct {
 	skb.NopObserver
 	meter
 	env    Env
+	info   Info
 	tokens map[skb.SendID]*txToken
 	open   []*txToken // not yet finished, oldest first
 	next   int
+	// literal selects the finishing rule: false, every older token has
+	// finished (token); true, every older token is closed (token-literal).
+	literal bool
 }
 
-func newToken(env Env) Design {
-	return &token{env: env, meter: meter{model: env.Model}, tokens: map[skb.SendID]*txToken{}}
+func newToken(env Env) Design { return newTokenReading(env, tokenInfo, false) }
+
+func newTokenReading(env Env, info Info, literal bool) *token {
+	return &token{env: env, meter: meter{model: env.Model}, info: info, literal: literal,
+		tokens: map[skb.SendID]*txToken{}}
 }
 
-func (d *token) Info() Info { return tokenInfo }
+func (d *token) Info() Info { return d.info }
 
 // Submit opens command c's token (allocated on first use).
 func (d *token) Submit(c skb.SendID, _ []*skb.Page, _ int) {
@@ -112,14 +129,22 @@ func (d *token) Queued(c skb.SendID) {
 }
 
 // finish calls finish_callback on every token, oldest first, that is closed
-// with io_count zero and has no unfinished older token.
+// with io_count zero and whose older tokens all have finished (token) or
+// all are closed (token-literal).
 func (d *token) finish() {
-	for len(d.open) > 0 {
-		t := d.open[0]
-		if !t.closed || t.ioCount != 0 {
-			return
+	for i := 0; i < len(d.open); {
+		t := d.open[i]
+		if !t.closed {
+			return // no younger token has every older token closed
 		}
-		d.open = d.open[1:]
+		if t.ioCount != 0 {
+			if !d.literal {
+				return // in order: nothing younger finishes before t
+			}
+			i++
+			continue
+		}
+		d.open = slices.Delete(d.open, i, i+1)
 		t.finished = true
 		d.free()
 		delete(d.tokens, t.id)

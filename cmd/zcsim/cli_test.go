@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/zcsim/zcsim/sim"
+	"github.com/zcsim/zcsim/strategies"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -49,12 +50,21 @@ func TestRunDefault(t *testing.T) {
 	_, js, _ := runCLI("run", "-format", "json")
 	var rep sim.Report
 	require.NoError(t, json.Unmarshal([]byte(js), &rep))
-	require.Len(t, rep.Results, 18)
+	require.Len(t, rep.Results, 2*len(strategies.Names()))
+	// Flawed designs whose flaw needs operations the default workload does
+	// not make; explore (and -remap) show them.
+	notInDefault := map[string]string{
+		"token-literal":    "no command is appended whole onto an older command's skb",
+		"last-put-holders": "no mapping changes while a page is in flight (-remap)",
+	}
 	for _, r := range rep.Results {
-		if r.DeclaredSound {
+		switch {
+		case r.DeclaredSound:
 			assert.Equal(t, sim.VerdictOK, r.Verdict, "%s on %s: %s", r.Design, r.Kernel, r.Summary())
 			assert.Equal(t, r.CommandsTotal, r.CommandsSignalled, "%s on %s", r.Design, r.Kernel)
-		} else {
+		case notInDefault[r.Design] != "":
+			assert.Equal(t, sim.VerdictOK, r.Verdict, "%s on %s: %s", r.Design, r.Kernel, notInDefault[r.Design])
+		default:
 			assert.Equal(t, sim.VerdictFlawed, r.Verdict, "%s on %s is caught", r.Design, r.Kernel)
 		}
 	}
@@ -146,7 +156,7 @@ func TestBadInput(t *testing.T) {
 		{"tcp: bad loss", "connection kernel=6.18\n\npath loss=1.5\n", "x.txt:3: path: loss=\"1.5\" is not a probability in [0, 1] (0.01, 1e-3)"},
 		{"tcp: bad rate", "connection\n\npath rate=fast\n", "x.txt:3: path: rate=\"fast\" is not a rate between 1Kbit and 10000Gbit"},
 		{"tcp: bad workload", "connection\n\nworkload kind=iscsi-read pool=2 outstanding=4\n", "x.txt:3: workload: a pool of 2 buffers cannot serve 4 outstanding commands"},
-		{"tcp: unknown design", "connection\n\nrun design=nope\n", "x.txt:3: run: design=unknown design \"nope\" (known: copy, frag-destructor, hashed, last-put, msg-zerocopy, net-priv, shinfo-destructor, shinfo-destructor-refcheck, token)"},
+		{"tcp: unknown design", "connection\n\nrun design=nope\n", "x.txt:3: run: design=unknown design \"nope\" (known: copy, frag-destructor, hashed, last-put, last-put-holders, msg-zerocopy, net-priv, shinfo-destructor, shinfo-destructor-refcheck, token, token-literal)"},
 		{"tcp: zero mss", "connection mss=0\n", "x.txt:1: connection: mss=0 is outside 64..65000"},
 	}
 	dir := t.TempDir()

@@ -76,6 +76,11 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 	}
 	prog.clear()
 	fmt.Fprintf(stdout, "no violation: design %s, kernel %s, seeds %d-%d, %d steps each\n", e.Info.Name, kernel, lo, hi, steps)
+	for _, k := range kernels {
+		if e.Info.HypotheticalOn(k) {
+			fmt.Fprintf(stdout, "(on %s a hypothetical backport: %s)\n", k, e.Info.Backport)
+		}
+	}
 	return exitOK
 }
 

@@ -21,7 +21,7 @@ type runFlags struct {
 	delay, reorderD                      sim.Time
 	commands, outstanding, pool, conns   int
 	mss                                  int
-	loss, reorder, dup, ackLoss          float64
+	loss, reorder, dup, ackLoss, remap   float64
 	share, shareConns, mapped, tso, sg   bool
 	timing, wide, failOnViolation, quiet bool
 	maxEvents                            uint64
@@ -62,6 +62,7 @@ func (f *runFlags) register(fs *flagSet) {
 	fs.boolean(&f.share, "share", w.Share, "iscsi-read: neighbouring buffers share a page-cache page")
 	fs.boolean(&f.shareConns, "share-conns", false, "iscsi-read: buffer i of every connection shares one page-cache page")
 	fs.boolean(&f.mapped, "mapped", w.Mapped, "iscsi-read: one page per buffer is mapped by a user process")
+	fs.prob(&f.remap, "remap", w.Remap, "iscsi-read: probability per command that another process maps or unmaps a page of its buffer in flight")
 	fs.bytes(&f.bytes, "bytes", "64MiB", "bulk: bytes sent per connection")
 	fs.bytes(&f.sndbuf, "sndbuf", "4MiB", "bulk: bytes the application keeps unacknowledged")
 	fs.rate(&f.rate, "rate", "1Gbit", "bottleneck rate each way (100Mbit, 10Gbit, …)")
@@ -125,7 +126,7 @@ func (f *runFlags) scenario() (sim.Scenario, string, error) {
 		return sc, "sndbuf", fmt.Errorf("%d bytes is outside one page..1 GiB", f.sndbuf)
 	}
 	sc.Workload = sim.Workload{Kind: f.workload, CmdBytes: int(f.cmdBytes), Commands: f.commands, Outstanding: f.outstanding,
-		Pool: f.pool, Share: f.share, ShareConns: f.shareConns, Mapped: f.mapped, Bytes: f.bytes, SndBuf: int(f.sndbuf)}
+		Pool: f.pool, Share: f.share, ShareConns: f.shareConns, Mapped: f.mapped, Remap: f.remap, Bytes: f.bytes, SndBuf: int(f.sndbuf)}
 	c := &sc.Conn
 	c.Fwd = sim.PathConfig{RateBps: f.rate, Delay: f.delay, Loss: f.loss, Reorder: f.reorder, ReorderDelay: f.reorderD, Dup: f.dup}
 	c.Rev = sim.PathConfig{RateBps: f.rate, Delay: f.delay, Loss: f.ackLoss}

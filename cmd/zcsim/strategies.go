@@ -43,6 +43,9 @@ func cmdStrategies(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "; %s, %d B each", m.Object, m.ObjectLen)
 		}
 		fmt.Fprintf(stdout, " (%s)\n", m.Source)
+		for _, k := range in.Hypothetical {
+			fmt.Fprintf(stdout, "  %s: hypothetical backport: %s\n", k, in.Backport)
+		}
 	}
 	return exitOK
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zcsim/zcsim/sim"
+	"github.com/zcsim/zcsim/strategies"
 )
 
 // oneLine asserts the status and that stderr is exactly one line that
@@ -250,7 +251,7 @@ func TestCSVReadBack(t *testing.T) {
 	require.Equal(t, exitOK, code)
 	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
 	require.NoError(t, err)
-	require.Len(t, rows, 19)
+	require.Len(t, rows, 1+2*len(strategies.Names()))
 	col := map[string]int{}
 	for i, h := range rows[0] {
 		col[h] = i
@@ -325,7 +326,7 @@ func TestJSONTyped(t *testing.T) {
 	require.Equal(t, exitOK, code)
 	var rep jsonReport
 	require.NoError(t, json.Unmarshal([]byte(out), &rep))
-	require.Len(t, rep.Results, 18)
+	require.Len(t, rep.Results, 2*len(strategies.Names()))
 	assert.Equal(t, []string{"2.6.26", "6.18"}, rep.Scenario.Kernels)
 	assert.Equal(t, 0.01, rep.Scenario.Path.Loss)
 	var sum float64
