@@ -179,16 +179,13 @@ func (g *generator) propose() string {
 		n, _ := skbArg("skb")
 		return fmt.Sprintf("segment skb=%s mss=%s as=%s", n, g.pick([]string{"1448", "3000", "4096"}, "mss"), g.newName()+"g")
 	case "shift":
-		to, _ := skbArg("to")
-		from, b := skbArg("from")
-		return fmt.Sprintf("shift to=%s from=%s len=%d", to, from, upTo(b.Len(), "len"))
+		to, from := g.pair(names, "to", "from")
+		return fmt.Sprintf("shift to=%s from=%s len=%d", to, from, upTo(g.lane.skbs[from].Len(), "len"))
 	case "coalesce":
-		to, _ := skbArg("to")
-		from, _ := skbArg("from")
+		to, from := g.pair(names, "to", "from")
 		return fmt.Sprintf("coalesce to=%s from=%s", to, from)
 	case "collapse":
-		a, _ := skbArg("skb")
-		b, _ := skbArg("next")
+		a, b := g.pair(names, "skb", "next")
 		return fmt.Sprintf("collapse skb=%s next=%s", a, b)
 	}
 	return ""
@@ -207,16 +204,114 @@ func (g *generator) proposeSend(names []string) string {
 	}
 	buf := g.ch.Intn(exploreBuffers, "buf")
 	off := g.ch.Intn(3*skb.PageSize, "off")
-	length := 1 + g.ch.Intn(3*skb.PageSize-off, "len")
 	target := "as=" + g.newName()
-	if len(names) > 0 && g.ch.Intn(2, "onto") == 0 {
-		target = "skb=" + g.pick(names, "skb")
+	if len(names) > 0 {
+		n := g.pick(names, "skb")
+		if g.ch.Intn(2, "onto") == 0 {
+			target = "skb=" + n
+		}
+		// A quarter of the time the send continues the bytes skb n ends
+		// with (a sequential read of a file: the next command starts where
+		// the last stopped, on the same page), onto n or into a new skb; a
+		// quarter of the time it ends where n's bytes begin (the earlier
+		// part, sent later). So skb_can_coalesce, skb_shift and collapse
+		// meet frags of two commands that touch, both ways round.
+		switch g.ch.Intn(4, "adjacent") {
+		case 0:
+			if b, o, ok := g.continuing(g.lane.skbs[n]); ok {
+				return g.sendLine(send, b, o, 1+g.ch.Intn(3*skb.PageSize-o, "len"), target)
+			}
+		case 1:
+			if b, end, ok := g.preceding(g.lane.skbs[n]); ok {
+				length := 1 + g.ch.Intn(end%skb.PageSize, "len")
+				return g.sendLine(send, b, end-length, length, target)
+			}
+		}
 	}
+	return g.sendLine(send, buf, off, 1+g.ch.Intn(3*skb.PageSize-off, "len"), target)
+}
+
+// sendLine is the send command; the send is closed with it a third of the
+// time.
+func (g *generator) sendLine(send string, buf, off, length int, target string) string {
 	line := fmt.Sprintf("send send=%s buf=B%d off=%d len=%d %s", send, buf, off, length, target)
 	if g.ch.Intn(3, "close") == 0 {
 		line += " close"
 	}
 	return line
+}
+
+// preceding returns the buffer and offset where b's first frag begins, if
+// it lies on a page of one of the generator's buffers and does not begin
+// the page.
+func (g *generator) preceding(b *skb.Buff) (buf, off int, ok bool) {
+	sh := b.Shinfo()
+	if sh.NumFrags() == 0 {
+		return 0, 0, false
+	}
+	f := sh.Frag(0)
+	if f.Off == 0 {
+		return 0, 0, false
+	}
+	for i := range exploreBuffers {
+		for j, p := range g.lane.bufs[fmt.Sprintf("B%d", i)].pages {
+			if p == f.Page {
+				return i, j*skb.PageSize + int(f.Off), true
+			}
+		}
+	}
+	return 0, 0, false
+}
+
+
+// pair picks the two skbs of a merge. Half the time, when there is one,
+// it picks a pair whose bytes touch (the second's first frag continues the
+// first's last on the same page), as neighbours in TCP's retransmit queue
+// usually do; otherwise any two.
+func (g *generator) pair(names []string, first, second string) (string, string) {
+	if g.ch.Intn(2, "touching") == 0 {
+		var pairs [][2]string
+		for _, a := range names {
+			sa := g.lane.skbs[a].Shinfo()
+			if sa.NumFrags() == 0 {
+				continue
+			}
+			last := sa.Frag(sa.NumFrags() - 1)
+			for _, b := range names {
+				sb := g.lane.skbs[b].Shinfo()
+				if a != b && sb.NumFrags() > 0 && sb.Frag(0).Page == last.Page && sb.Frag(0).Off == last.End() {
+					pairs = append(pairs, [2]string{a, b})
+				}
+			}
+		}
+		if len(pairs) > 0 {
+			p := pairs[g.ch.Intn(len(pairs), "pair")]
+			return p[0], p[1]
+		}
+	}
+	return g.pick(names, first), g.pick(names, second)
+}
+
+// continuing returns the buffer and offset right after the last frag of b,
+// if that frag lies on a page of one of the generator's buffers and ends
+// inside it.
+func (g *generator) continuing(b *skb.Buff) (buf, off int, ok bool) {
+	sh := b.Shinfo()
+	if sh.NumFrags() == 0 {
+		return 0, 0, false
+	}
+	f := sh.Frag(sh.NumFrags() - 1)
+	if f.End() >= skb.PageSize {
+		return 0, 0, false
+	}
+	for i := range exploreBuffers {
+		for j, p := range g.lane.bufs[fmt.Sprintf("B%d", i)].pages {
+			if p == f.Page {
+				return i, j*skb.PageSize + int(f.End()), true
+			}
+		}
+	}
+	return 0, 0, false
 }
 
 // openSends are the sends the script opened and has not closed, in the
