@@ -263,7 +263,6 @@ func (g *generator) preceding(b *skb.Buff) (buf, off int, ok bool) {
 	return 0, 0, false
 }
 
-
 // pair picks the two skbs of a merge. Half the time, when there is one,
 // it picks a pair whose bytes touch (the second's first frag continues the
 // first's last on the same page), as neighbours in TCP's retransmit queue
