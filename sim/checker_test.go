@@ -140,3 +140,41 @@ func TestCheckerP4(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckerJudgesWhatTheApplicationReads: for MSG_ZEROCOPY the checker
+// holds against T what the application reads from the error queue. Two
+// commands complete before the application reads; the one between them is
+// still held: the ranges read must not cover it (an error queue that
+// merged non-adjacent ids would complete it early, and this test would
+// see P2).
+func TestCheckerJudgesWhatTheApplicationReads(t *testing.T) {
+	st := skb.NewStack(skb.Linux618)
+	chk := NewChecker(st, nil)
+	e, _ := strategies.Lookup("msg-zerocopy")
+	d := e.New(strategies.Env{Kernel: skb.Linux618, Notify: chk.Notify, Model: strategies.DefaultCosts})
+	st.AddObserver(d)
+	chk.AddReader(d)
+	var bs []*skb.Buff
+	var cs []skb.SendID
+	for range 3 {
+		p := st.NewUserPage()
+		c := st.OpenSend()
+		d.Submit(c, []*skb.Page{p}, 100)
+		b := st.Alloc(128, 0, true)
+		require.NoError(t, st.AppendPage(b, c, p, 0, 100))
+		require.NoError(t, st.CloseSend(c))
+		d.Queued(c)
+		cs, bs = append(cs, c), append(bs, b)
+	}
+	st.Free(bs[0])
+	st.Free(bs[2])
+	chk.Settle() // the application reads now: both completions at once
+	assert.Empty(t, props(chk))
+	assert.Equal(t, 2, chk.Stats().Commands)
+	assert.Zero(t, chk.Signals(cs[1]), "id 1 is still held")
+	st.Free(bs[1])
+	chk.Settle()
+	assert.Equal(t, 1, chk.Signals(cs[1]))
+	assert.True(t, chk.Quiesce())
+	assert.Empty(t, props(chk))
+}

@@ -149,3 +149,29 @@ func TestTimedOut(t *testing.T) {
 	assert.GreaterOrEqual(t, rs[1].SimMs, 925_600.0)
 	assert.Less(t, rs[1].SimMs, 925_600.0+120_000)
 }
+
+// TestMsgZerocopyCodes: MSG_ZEROCOPY's completion code tells the truth.
+// Over a real NIC the pages are never copied (SKBFL_DONT_ORPHAN keeps the
+// clones TCP transmits from copying them), so no completion says COPIED;
+// over loopback every skb is copied before delivery (skb_orphan_frags_rx),
+// so every completion says COPIED. A design that loses the COPIED code, or
+// forgets DONT_ORPHAN and copies at every clone, fails here.
+func TestMsgZerocopyCodes(t *testing.T) {
+	e, _ := strategies.Lookup("msg-zerocopy")
+	sc := DefaultScenario()
+	sc.Designs, sc.Workload.Commands = []strategies.Entry{e}, 40
+	rs, err := Run(sc)
+	require.NoError(t, err)
+	for _, r := range rs {
+		assert.Equal(t, VerdictOK, r.Verdict, r.Kernel)
+		assert.Equal(t, 40, r.CommandsSignalled, r.Kernel)
+		assert.Zero(t, r.SignalsCopied, "%s: nothing was copied", r.Kernel)
+	}
+	sc.Kernels = []skb.Kernel{skb.Linux618}
+	sc.Conn.Dev.Loopback = true
+	rs, err = Run(sc)
+	require.NoError(t, err)
+	assert.Equal(t, VerdictOK, rs[0].Verdict)
+	assert.Equal(t, 40, rs[0].Signals)
+	assert.Equal(t, 40, rs[0].SignalsCopied, "loopback copies every skb: every completion says COPIED")
+}
