@@ -280,6 +280,8 @@ func WriteTable(w io.Writer, header string, rs []Result, wide bool) error {
 		if r.Stalled {
 			notes = append(notes, fmt.Sprintf("%s %s: STALLED %s (%d/%d commands issued, %d signalled; %s)", r.Kernel, r.Design, r.Stall,
 				r.CommandsIssued, r.CommandsTotal, r.CommandsSignalled, orQuiescent(r)))
+		} else if !r.Quiescent && r.Error == "" {
+			notes = append(notes, fmt.Sprintf("%s %s: the run ended not quiescent: %s", r.Kernel, r.Design, r.NotQuiescent))
 		}
 		for _, p := range Properties {
 			if c := r.Violations[string(p)]; c.Events > 0 {
