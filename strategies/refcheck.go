@@ -1,6 +1,10 @@
 package strategies
 
-import "github.com/zcsim/zcsim/skb"
+import (
+	"slices"
+
+	"github.com/zcsim/zcsim/skb"
+)
 
 // Evgeniy Polyakov's answer to Herbert Xu (netdev, 20 Dec 2008, 10:32 am):
 //
@@ -81,7 +85,7 @@ func newRefcheck(env Env) Design {
 // frags is looked up in the tree and checked.
 func (d *refcheck) fired(pages []*skb.Page) {
 	for i, p := range pages {
-		if !containsPage(pages[:i], p) {
+		if !slices.Contains(pages[:i], p) {
 			d.lookup()
 			d.check(p, nil)
 		}
@@ -135,13 +139,4 @@ func (d *refcheck) check(p *skb.Page, only *dtorCmd) {
 		d.remove(p, i)
 		ws = d.tree[p.ID]
 	}
-}
-
-func containsPage(ps []*skb.Page, p *skb.Page) bool {
-	for _, q := range ps {
-		if q == p {
-			return true
-		}
-	}
-	return false
 }

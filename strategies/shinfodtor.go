@@ -1,6 +1,10 @@
 package strategies
 
-import "github.com/zcsim/zcsim/skb"
+import (
+	"slices"
+
+	"github.com/zcsim/zcsim/skb"
+)
 
 // Evgeniy Polyakov's proposal (netdev, 19 Dec 2008, 9:58 pm and 10:33 pm),
 // built on the destructor Rusty Russell had added to skb_shared_info:
@@ -154,7 +158,7 @@ func (d *shinfoDtor) Submit(c skb.SendID, pages []*skb.Page, _ int) {
 		}
 		d.tree[p.ID] = append(d.tree[p.ID], w)
 		cmd.waiting++
-		if !containsPage(cmd.pages, p) {
+		if !slices.Contains(cmd.pages, p) {
 			cmd.pages = append(cmd.pages, p)
 		}
 	}
