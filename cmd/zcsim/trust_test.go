@@ -42,7 +42,7 @@ func TestBadFlagValues(t *testing.T) {
 	}{
 		{[]string{"-loss", "NaN"}, "loss"}, {[]string{"-reorder", "NaN"}, "reorder"}, {[]string{"-dup", "NaN"}, "dup"},
 		{[]string{"-ack-loss", "NaN"}, "ack-loss"}, {[]string{"-rate", "NaN"}, "rate"}, {[]string{"-rate", "Inf"}, "rate"},
-		{[]string{"-loss", "Inf"}, "loss"}, {[]string{"-loss", "0.5abc"}, "loss"}, {[]string{"-loss", "1.5"}, "loss"},
+		{[]string{"-loss", "Inf"}, "loss"}, {[]string{"-loss", "0.5abc"}, "loss"}, {[]string{"-loss", "1.5"}, "loss"}, {[]string{"-remap", "NaN"}, "remap"},
 		{[]string{"-rate", "1Gbitx"}, "rate"}, {[]string{"-delay", "10"}, "delay"}, {[]string{"-mss", "12x"}, "mss"},
 		{[]string{"-cmd-bytes", "2GiB"}, "cmd-bytes"}, {[]string{"-cmd-bytes", "-3"}, "cmd-bytes"},
 		{[]string{"-rwnd", "1"}, "rwnd"}, {[]string{"-rwnd", "3GiB"}, "rwnd"}, {[]string{"-conns", "0"}, "conns"},
