@@ -69,6 +69,8 @@ type SignalStats struct {
 	Copied    int // of which with MSG_ZEROCOPY's COPIED code
 	Commands  int // distinct sends signalled
 	LatencyUs []float64
+	// Last is the virtual time of the last signal (ns; -1: none).
+	Last int64
 }
 
 const (
@@ -113,7 +115,7 @@ func NewChecker(st *skb.Stack, names skb.Namer) *Checker {
 	if names == nil {
 		names = skb.IDNamer{}
 	}
-	return &Checker{st: st, names: names}
+	return &Checker{st: st, names: names, stats: SignalStats{Last: -1}}
 }
 
 // Notify is the strategies.Notify to give the design. The signal is held
@@ -155,6 +157,7 @@ func (c *Checker) Settle() {
 		if sig.Copied {
 			c.stats.Copied++
 		}
+		c.stats.Last = max(c.stats.Last, sig.At.Time)
 		f := c.flag(sig.Send)
 		first := *f&settledFlag == 0
 		*f |= settledFlag

@@ -60,6 +60,9 @@ type Conn struct {
 	want      []expected
 	sendOff   map[skb.SendID]int64
 	delivered int64
+	// firstSend is when the application first queued bytes, lastDelivery
+	// when the receiver last got bytes in order (virtual ns; -1: never).
+	firstSend, lastDelivery Time
 	// P5 holds the first stream violations (gaps, reordering, duplicates,
 	// corrupt bytes) the receiver saw, at most maxP5 of them; P5Events
 	// counts them all.
@@ -75,7 +78,7 @@ type Conn struct {
 // NewConn builds a connection on eng whose skbs live in st; streams fork
 // its path randomness. design may be nil.
 func NewConn(eng *Engine, st *skb.Stack, s Streams, name string, cfg ConnConfig, chk *Checker, design strategies.Design) (*Conn, error) {
-	c := &Conn{eng: eng, st: st, chk: chk, d: design, cfg: cfg, sendOff: map[skb.SendID]int64{}}
+	c := &Conn{eng: eng, st: st, chk: chk, d: design, cfg: cfg, sendOff: map[skb.SendID]int64{}, firstSend: -1, lastDelivery: -1}
 	snd, err := tcp.NewSender(st, cfg.TCP, 1, cfg.Recv.Window)
 	if err != nil {
 		return nil, err
@@ -116,6 +119,12 @@ func (c *Conn) Device() *tcp.Device     { return c.dev }
 // Delivered is the number of bytes delivered in order to the peer.
 func (c *Conn) Delivered() int64 { return c.delivered }
 
+// Span is when the application first queued bytes and when the peer last
+// got bytes in order (virtual ns); ok is false if nothing was delivered.
+func (c *Conn) Span() (first, last Time, ok bool) {
+	return c.firstSend, c.lastDelivery, c.firstSend >= 0 && c.lastDelivery >= 0
+}
+
 // Queue hands bytes [off, off+n) of the buffer's pages to the connection
 // as part of send id (zero copy unless copyData), and pushes.
 func (c *Conn) Queue(id skb.SendID, pages []*skb.Page, off, n int, copyData bool) error {
@@ -130,6 +139,9 @@ func (c *Conn) QueueMore(id skb.SendID, pages []*skb.Page, off, n int, copyData 
 
 func (c *Conn) queue(id skb.SendID, pages []*skb.Page, off, n int, copyData, more bool) error {
 	c.st.SetNow(int64(c.eng.Now()))
+	if c.firstSend < 0 {
+		c.firstSend = c.eng.Now()
+	}
 	for n > 0 {
 		p := pages[off/skb.PageSize]
 		po := off % skb.PageSize
@@ -246,6 +258,7 @@ func (c *Conn) verify(dl tcp.Delivery) {
 			w.n -= k
 			w.off += int64(k)
 			c.delivered += int64(k)
+			c.lastDelivery = c.eng.Now()
 			if w.n == 0 {
 				c.want = c.want[1:]
 			}

@@ -96,8 +96,20 @@ type Result struct {
 	StaticB  int64 `json:"static_B"`
 	PeakDynB int64 `json:"peak_dyn_B"`
 
-	SimMs  float64 `json:"sim_ms"` // virtual time at the end of the run
-	Events uint64  `json:"events"` // engine events fired
+	// SimMs is the virtual time when the engine ran out of events: it
+	// includes what follows the last useful work (a final delayed ACK, TX
+	// completions, timers). The work itself spans FirstSendMs (the first
+	// byte the application queued) to LastDeliveryMs (the last byte the
+	// peer got in order) and LastSignalMs (the last completion); null when
+	// it never happened.
+	SimMs          float64  `json:"sim_ms"`
+	FirstSendMs    *float64 `json:"first_send_ms"`
+	LastDeliveryMs *float64 `json:"last_delivery_ms"`
+	LastSignalMs   *float64 `json:"last_signal_ms"`
+	// GoodputBps is the bytes delivered in order, in bits, per second from
+	// the first send to the last delivery, over every connection.
+	GoodputBps *float64 `json:"goodput_bps"`
+	Events     uint64   `json:"events"` // engine events fired
 
 	// SimTime is SimMs in virtual ns (not in the JSON).
 	SimTime Time `json:"-"`

@@ -210,6 +210,25 @@ func collect(res *Result, sc Scenario, st *skb.Stack, chk *Checker, refs *refCou
 	}
 	ss := chk.Stats()
 	res.Signals, res.SignalsCopied, res.CommandsSignalled = ss.Signals, ss.Copied, ss.Commands
+	if ss.Last >= 0 {
+		res.LastSignalMs = msPtr(Time(ss.Last))
+	}
+	first, last, any := Time(-1), Time(-1), false
+	for _, s := range socks {
+		if f, l, ok := s.c.Span(); ok {
+			if !any || f < first {
+				first = f
+			}
+			last, any = max(last, l), true
+		}
+	}
+	if any {
+		res.FirstSendMs, res.LastDeliveryMs = msPtr(first), msPtr(last)
+		if last > first {
+			g := float64(res.BytesDelivered) * 8 / (float64(last-first) / 1e9)
+			res.GoodputBps = &g
+		}
+	}
 	res.LatencyUs = stats(ss.LatencyUs)
 	var peak int64
 	for _, s := range socks {
@@ -294,4 +313,10 @@ func (r *refCounter) perTransmit() []float64 {
 		}
 	}
 	return per
+}
+
+// msPtr is t in milliseconds, for an optional result field.
+func msPtr(t Time) *float64 {
+	v := float64(t) / 1e6
+	return &v
 }
