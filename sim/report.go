@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/zcsim/zcsim/strategies"
+	"github.com/zcsim/zcsim/tcp"
 )
 
 // Report is what `zcsim run` writes as JSON: the version, every parameter
@@ -55,6 +56,7 @@ type WorkloadDoc struct {
 
 // TCPDoc is the stack's, the device's and the receiver's parameters.
 type TCPDoc struct {
+	CC           string  `json:"cc"`
 	MSS          int     `json:"mss_B"`
 	SizeGoal     int     `json:"size_goal_B"`
 	InitCwnd     int     `json:"init_cwnd_segs"`
@@ -109,7 +111,11 @@ func (sc Scenario) Doc() ScenarioDoc {
 		d.Workload.Remap = w.Remap
 	}
 	c := sc.Conn
-	d.TCP = TCPDoc{MSS: c.TCP.MSS, SizeGoal: c.TCP.SizeGoal, InitCwnd: c.TCP.InitCwnd, Nodelay: c.TCP.Nodelay, SACK: c.TCP.SACK,
+	cc := c.TCP.CC
+	if cc == "" {
+		cc = tcp.CCCubic
+	}
+	d.TCP = TCPDoc{CC: cc, MSS: c.TCP.MSS, SizeGoal: c.TCP.SizeGoal, InitCwnd: c.TCP.InitCwnd, Nodelay: c.TCP.Nodelay, SACK: c.TCP.SACK,
 		RTOMinMs: float64(c.TCP.RTOMin) / 1e6, RTOMaxMs: float64(c.TCP.RTOMax) / 1e6,
 		TSO: c.Dev.TSO, SG: c.Dev.SG, Loopback: c.Dev.Loopback, CompletionUs: float64(c.Dev.CompletionDelay) / 1e3,
 		RecvWindow: c.Recv.Window, DelAckSegs: c.Recv.DelAckSegs, DelAckMs: float64(c.Recv.DelAckTimeout) / 1e6}
@@ -145,7 +151,11 @@ func (sc Scenario) Describe() string {
 		}
 	}
 	p := sc.Conn.Fwd
-	fmt.Fprintf(&b, "; %d conn(s); %s, %s one way, loss %s, ACK loss %s", sc.Conns, fmtRate(p.RateBps), fmtTime(p.Delay),
+	cc := sc.Conn.TCP.CC
+	if cc == "" {
+		cc = tcp.CCCubic
+	}
+	fmt.Fprintf(&b, "; %d conn(s), %s; %s, %s one way, loss %s, ACK loss %s", sc.Conns, cc, fmtRate(p.RateBps), fmtTime(p.Delay),
 		pctStr(p.Loss), pctStr(sc.Conn.Rev.Loss))
 	if p.Reorder > 0 {
 		fmt.Fprintf(&b, ", reorder %s", pctStr(p.Reorder))
@@ -199,7 +209,7 @@ func fmtBytes(n int64) string {
 // --- the compact table -------------------------------------------------------
 
 // tableColumns are the compact table's columns; the legend explains them.
-var tableColumns = []string{"kernel", "design", "verdict", "P1", "P2", "P3", "P4", "P5", "sig/issued", "p50_us", "p99_us", "ticks/MB", "refs/tx", "peak_B"}
+var tableColumns = []string{"kernel", "design", "verdict", "P1", "P2", "P3", "P4", "P5", "sig/issued", "p50_us", "p99_us", "ticks/MB", "refs/tx", "peak_B", "Mbit/s"}
 
 // tableLegend is printed under the compact table.
 const tableLegend = `P1-P5: commands violating each property: P1 signalled twice, P2 signalled before the stack
@@ -208,7 +218,8 @@ const tableLegend = `P1-P5: commands violating each property: P1 signalled twice
   signalled / issued. p50_us, p99_us: microseconds from T to the signal, over commands. ticks/MB:
   the design's CPU cost in cost-model ticks (~cycles) per 10^6 payload bytes delivered. refs/tx:
   page reference events per page per transmit, median over pages. peak_B: the design's peak
-  dynamic memory, bytes. -: no samples. zcsim run -wide prints every column.
+  dynamic memory, bytes. Mbit/s: goodput, first send to last delivery. -: no samples.
+  zcsim run -wide prints every column.
 `
 
 func optF(v *float64, prec int) string {
@@ -230,7 +241,7 @@ func (r Result) compact() []string {
 	}
 	return append(cells, fmt.Sprintf("%d/%d", r.CommandsSignalled, r.CommandsIssued),
 		optF(r.LatencyUs.P50, 1), optF(r.LatencyUs.P99, 1), optF(r.TicksPerMB, 0), optF(r.RefsPerTx.P50, 1),
-		strconv.FormatInt(r.PeakDynB, 10))
+		strconv.FormatInt(r.PeakDynB, 10), optF(scale(r.GoodputBps, 1e-6), 1))
 }
 
 // WriteTable writes the compact table (wide: every result column but the
@@ -372,7 +383,7 @@ func columns(t reflect.Type, v reflect.Value) []string {
 		switch t.Kind() {
 		case reflect.Struct:
 			for i := range t.NumField() {
-				if n := jsonName(t.Field(i)); n != "" {
+				if n := jsonName(t.Field(i)); n != "" && !structList(t.Field(i).Type) {
 					walk(prefix+n+".", t.Field(i).Type, v.Field(i))
 				}
 			}
@@ -395,7 +406,7 @@ func flatten(v reflect.Value, out []string) []string {
 	case reflect.Struct:
 		t := v.Type()
 		for i := range t.NumField() {
-			if jsonName(t.Field(i)) != "" {
+			if jsonName(t.Field(i)) != "" && !structList(t.Field(i).Type) {
 				out = flatten(v.Field(i), out)
 			}
 		}
@@ -420,6 +431,12 @@ func flatten(v reflect.Value, out []string) []string {
 		return append(out, strconv.FormatFloat(v.Float(), 'g', -1, 64))
 	}
 	return append(out, fmt.Sprint(v.Interface()))
+}
+
+// structList reports a list of records (per-connection results): JSON
+// carries it; a flat row cannot, so CSV and the wide table leave it out.
+func structList(t reflect.Type) bool {
+	return t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Struct
 }
 
 func sortedKeys(v reflect.Value) []reflect.Value {
@@ -449,4 +466,13 @@ func wrap(s, sep string, width int) []string {
 		cur += part
 	}
 	return append(lines, strings.TrimSuffix(cur, " "))
+}
+
+// scale is *v times k, or nil.
+func scale(v *float64, k float64) *float64 {
+	if v == nil {
+		return nil
+	}
+	x := *v * k
+	return &x
 }

@@ -111,6 +111,11 @@ type Result struct {
 	GoodputBps *float64 `json:"goodput_bps"`
 	Events     uint64   `json:"events"` // engine events fired
 
+	// TCP is what the transport did, summed over the connections;
+	// PerConn the same for each connection when there are several.
+	TCP     TCPStats   `json:"tcp"`
+	PerConn []TCPStats `json:"per_conn,omitempty"`
+
 	// SimTime is SimMs in virtual ns (not in the JSON).
 	SimTime Time `json:"-"`
 }
@@ -177,4 +182,39 @@ func stats(xs []float64) Stats {
 	lo := xs[0]
 	s.Min, s.P50, s.P99, s.Max = &lo, at(50), at(99), at(100)
 	return s
+}
+
+// TCPStats is what one connection's transport did (or the sum over the
+// connections), counted in segments (tcp_skb_pcount) unless named
+// otherwise.
+type TCPStats struct {
+	// Conn is the connection's index (-1 for the sum).
+	Conn int `json:"conn"`
+	// SegmentsSent counts segments handed to the device, retransmissions
+	// included; RetransSegments those retransmitted (TCP_MIB_RETRANSSEGS).
+	SegmentsSent    int `json:"segments_sent"`
+	RetransSegments int `json:"retrans_segments"`
+	// SpuriousRetrans counts segments (or parts) the receiver already had.
+	SpuriousRetrans int `json:"spurious_retrans"`
+	RTOs            int `json:"rtos"`
+	// RecoveryEpisodes counts loss recovery episodes (one ssthresh
+	// reduction each); Fragments tso_fragment and tcp_fragment calls.
+	RecoveryEpisodes int `json:"recovery_episodes"`
+	Fragments        int `json:"tcp_fragment_calls"`
+	// BytesDelivered, GoodputBps: as the result's, for this connection.
+	BytesDelivered int64    `json:"bytes_delivered"`
+	GoodputBps     *float64 `json:"goodput_bps"`
+	TimedOut       bool     `json:"timed_out"`
+}
+
+// add sums o into t.
+func (t *TCPStats) add(o TCPStats) {
+	t.SegmentsSent += o.SegmentsSent
+	t.RetransSegments += o.RetransSegments
+	t.SpuriousRetrans += o.SpuriousRetrans
+	t.RTOs += o.RTOs
+	t.RecoveryEpisodes += o.RecoveryEpisodes
+	t.Fragments += o.Fragments
+	t.BytesDelivered += o.BytesDelivered
+	t.TimedOut = t.TimedOut || o.TimedOut
 }

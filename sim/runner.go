@@ -224,9 +224,20 @@ func collect(res *Result, sc Scenario, st *skb.Stack, chk *Checker, refs *refCou
 	}
 	if any {
 		res.FirstSendMs, res.LastDeliveryMs = msPtr(first), msPtr(last)
-		if last > first {
-			g := float64(res.BytesDelivered) * 8 / (float64(last-first) / 1e9)
-			res.GoodputBps = &g
+		res.GoodputBps = goodput(res.BytesDelivered, first, last)
+	}
+	res.TCP = TCPStats{Conn: -1, GoodputBps: res.GoodputBps}
+	for i, s := range socks {
+		st := s.c.Sender().Stats
+		cs := TCPStats{Conn: i, SegmentsSent: st.SegmentsSent, RetransSegments: st.RetransSegments,
+			SpuriousRetrans: s.c.Receiver().Duplicates, RTOs: st.RTOs, RecoveryEpisodes: st.RecoveryEpisodes,
+			Fragments: st.Fragments, BytesDelivered: s.c.Delivered(), TimedOut: s.c.Sender().TimedOut}
+		if f, l, ok := s.c.Span(); ok {
+			cs.GoodputBps = goodput(cs.BytesDelivered, f, l)
+		}
+		res.TCP.add(cs)
+		if len(socks) > 1 {
+			res.PerConn = append(res.PerConn, cs)
 		}
 	}
 	res.LatencyUs = stats(ss.LatencyUs)
@@ -319,4 +330,14 @@ func (r *refCounter) perTransmit() []float64 {
 func msPtr(t Time) *float64 {
 	v := float64(t) / 1e6
 	return &v
+}
+
+// goodput is bytes in bits per second of [first, last], or nil for an
+// empty span.
+func goodput(bytes int64, first, last Time) *float64 {
+	if last <= first {
+		return nil
+	}
+	g := float64(bytes) * 8 / (float64(last-first) / 1e9)
+	return &g
 }

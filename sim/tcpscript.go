@@ -6,6 +6,7 @@ import (
 
 	"github.com/zcsim/zcsim/skb"
 	"github.com/zcsim/zcsim/strategies"
+	"github.com/zcsim/zcsim/tcp"
 )
 
 // tcpScript interprets TCP-level scenario files:
@@ -98,6 +99,12 @@ func (t *tcpScript) connection(a *args) (string, error) {
 	c.Dev.CompletionDelay = int64(t.dur(a, "completion", Time(c.Dev.CompletionDelay)))
 	c.Recv.Window = int(t.size(a, "rwnd", int64(c.Recv.Window)))
 	c.TCP.InitCwnd = a.num("init-cwnd", c.TCP.InitCwnd, false, 1, 1000)
+	if cc := a.str("cc", false); cc != "" {
+		if cc != tcp.CCCubic && cc != tcp.CCReno {
+			a.fail("connection: cc=%q: want cubic or reno", cc)
+		}
+		c.TCP.CC = cc
+	}
 	t.sc.Conns = a.num("conns", t.sc.Conns, false, 1, 64)
 	if err := a.done(); err != nil {
 		return "", err

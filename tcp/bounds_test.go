@@ -208,6 +208,8 @@ func runBulk(t *testing.T, k skb.Kernel, segs int) peaks {
 	}
 	require.Equal(t, total, delivered)
 	require.True(t, s.Idle())
+	require.Empty(t, s.sentAt, "nothing kept about freed skbs")
+	require.Empty(t, s.lastTx, "nothing kept about freed skbs")
 	require.NoError(t, st.CloseSend(id))
 	s.ReleasePageFrag()
 	require.NoError(t, st.Check())

@@ -52,8 +52,14 @@ func NewDevice(st *skb.Stack, cfg DevConfig, read Reader) *Device {
 	return &Device{st: st, cfg: cfg, read: read}
 }
 
-// Xmit takes an skb from the stack (dev_queue_xmit) at now.
+// Xmit takes an skb from the stack (dev_queue_xmit) at now. On loopback the
+// skb is orphaned first (loopback_xmit's skb_orphan: it no longer belongs
+// to the sending socket, which skb_fclone_busy then ignores): the device
+// marks its control block Orphaned.
 func (d *Device) Xmit(b *skb.Buff, now int64) {
+	if d.cfg.Loopback {
+		b.CB.Sacked |= Orphaned
+	}
 	skbs := []*skb.Buff{b}
 	if !d.cfg.TSO && b.Len() > d.cfg.MSS {
 		segs, err := d.st.Segment(b, d.cfg.MSS, d.cfg.SG)

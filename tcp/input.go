@@ -6,90 +6,107 @@ import (
 	"github.com/zcsim/zcsim/skb"
 )
 
-// OnAck processes an ACK arriving at now: the SACK scoreboard (with 6.18's
-// SACK shifting), the cumulative ACK (tcp_clean_rtx_queue: fully ACKed skbs
-// freed, a partly ACKed TSO skb trimmed by tcp_trim_head), Reno congestion
-// control, three duplicate ACKs → fast retransmit, then Push.
+// OnAck processes an ACK arriving at now as tcp_ack does: the SACK
+// scoreboard (tcp_sacktag_write_queue, sacktag.go: partly SACKed TSO skbs
+// split at the block edge, 6.18's SACK shifting), the cumulative ACK
+// (tcp_clean_rtx_queue: fully ACKed skbs freed, a partly ACKed TSO skb
+// trimmed by tcp_trim_head), then, for a duplicate ACK, new SACK
+// information or an ACK during an episode, loss detection and the recovery
+// state (tcp_fastretrans_alert, recovery.go), congestion control (2.6.26:
+// tcp_cong_avoid before tcp_fastretrans_alert; 6.18: tcp_cong_control
+// after it, PRR during fast recovery), and Push, which retransmits what is
+// lost (tcp_xmit_retransmit_queue) and sends new data.
 func (s *Sender) OnAck(a Segment, now int64) {
 	s.sndWnd = a.Wnd
+	priorFack, priorLost := s.fack, s.lostSegs
+	disorder := After(s.fack, s.sndUna) || s.anyLost // not Open: SACKed or lost data
 	newlySacked := 0
 	if s.cfg.SACK {
-		newlySacked = s.markSacked(a.Sacks)
+		newlySacked = s.sacktag(a.Sacks, now)
 	}
+	advanced := After(a.Ack, s.sndUna) && !After(a.Ack, s.sndNxt)
+	dupack := false
+	acked, delivered := 0, newlySacked
 	switch {
-	case After(a.Ack, s.sndUna) && !After(a.Ack, s.sndNxt):
-		acked := s.cleanRtx(a.Ack, now)
+	case advanced:
+		var d int
+		acked, d = s.cleanRtx(a.Ack, priorFack, now)
+		delivered += d
 		s.sndUna = a.Ack
+		if Before(s.fack, s.sndUna) {
+			s.fack = s.sndUna
+		}
 		s.dupAcks = 0
 		s.backoff = 0
 		s.retransmits, s.retransStamp = 0, 0
-		if s.inRecovery {
-			if !Before(a.Ack, s.recoverSeq) {
-				s.inRecovery = false
-				s.cwnd = max(s.ssthresh, 2)
-			} else if len(s.q) > 0 && s.sent > 0 {
-				s.retransmit(s.q[0], now) // NewReno partial ACK: the next hole
-			}
-		} else {
-			s.grow(acked)
-		}
 		s.rtoAt = 0
 		if s.sent > 0 {
 			s.rtoAt = now + s.rto
+		} else {
+			s.reoAt = 0
 		}
 	case a.Ack == s.sndUna && s.sent > 0:
 		s.dupAcks++
-		if !s.inRecovery && (s.dupAcks >= 3 || s.cfg.SACK && s.sackedSegs() >= 3 && newlySacked > 0) {
-			s.enterRecovery(now)
+		dupack = true
+		if !s.cfg.SACK {
+			delivered++ // tcp_add_reno_sack: a duplicate ACK stands for a segment delivered
+		}
+	}
+	dubious := dupack || newlySacked > 0 || disorder || s.inRecovery || s.inLoss
+	if s.cfg.Kernel.Old() {
+		if advanced && !s.inRecovery {
+			s.grow(acked, now)
+		}
+		if dubious {
+			s.fastretransAlert2626(advanced, dupack, newlySacked, now)
+		}
+	} else {
+		if dubious {
+			s.fastretransAlert(advanced, now)
+		}
+		if s.inRecovery {
+			s.cwndReduction(delivered, s.lostSegs-priorLost, advanced)
+		} else if advanced {
+			acked = delivered // tcp_cong_control: the segments newly delivered
+			s.grow(acked, now)
 		}
 	}
 	s.Push(now)
 }
 
-// grow is Reno: slow start below ssthresh, then one segment per window.
-func (s *Sender) grow(ackedSegs int) {
-	for range ackedSegs {
-		if s.cwnd < s.ssthresh {
-			s.cwnd++
-			continue
-		}
-		s.cwndCnt++
-		if s.cwndCnt >= s.cwnd {
-			s.cwndCnt = 0
-			s.cwnd++
-		}
-	}
-}
-
-// enterRecovery is fast retransmit: halve, mark the first unSACKed skb
-// lost and retransmit it.
+// enterRecovery is tcp_enter_recovery with tcp_init_cwnd_reduction (6.18)
+// or the same step of 2.6.26's tcp_fastretrans_alert: high_seq is snd_nxt,
+// ssthresh is reduced (once for the episode: a new reduction needs a new
+// episode), and PRR starts from the cwnd of now (6.18); 2.6.26's cwnd is
+// ssthresh at once (its rate halving is not modelled). The lost segments
+// were marked before; Push retransmits them.
 func (s *Sender) enterRecovery(now int64) {
-	s.ssthresh = max(s.inFlight()/2, 2)
-	s.cwnd = s.ssthresh
-	s.inRecovery = true
+	s.ssthresh = s.recoverySsthresh() // cc.go
 	s.recoverSeq = s.sndNxt
+	s.inRecovery, s.inLoss = true, false
 	s.Stats.FastRetransmits++
-	for _, b := range s.q[:s.sent] {
-		if b.CB.Sacked&SackedAcked == 0 {
-			b.CB.Sacked |= SackedLost
-			b.CB.Sacked &^= SackedRetrans
-			s.anyLost = true
-			s.retransmit(b, now)
-			return
-		}
+	s.Stats.RecoveryEpisodes++
+	if s.cfg.Kernel.Old() {
+		s.cwnd = s.ssthresh
+		return
 	}
+	s.priorCwnd, s.prrDelivered, s.prrOut = s.cwnd, 0, 0
 }
 
 // cleanRtx is tcp_clean_rtx_queue: free the skbs the ACK covers; trim a
 // multi-segment skb it covers in part (tcp_tso_acked → tcp_trim_head, §B17).
-// It returns the segments newly acknowledged. The freed skbs leave the
+// It returns the segments newly acknowledged and, of those, the ones not
+// SACKed before (newly delivered). An skb delivered now tells RACK (6.18:
+// tcp_rack_advance), and a never-retransmitted one below priorFack, the
+// highest SACK before this ACK, was reordered. The freed skbs leave the
 // write queue by shifting the rest down (slices.Delete clears the vacated
 // slots), so the queue's backing array never keeps freed skbs and stays as
 // large as the most skbs queued at once.
-func (s *Sender) cleanRtx(ack uint32, now int64) int {
-	acked, n := 0, 0
+func (s *Sender) cleanRtx(ack, priorFack uint32, now int64) (acked, delivered int) {
+	n := 0
 	for ; n < s.sent; n++ {
 		b := s.q[n]
+		sk := b.CB.Sacked
 		if After(b.CB.EndSeq, ack) {
 			if After(ack, b.CB.Seq) && s.pcount(b) > 1 {
 				before := s.pcount(b)
@@ -97,24 +114,46 @@ func (s *Sender) cleanRtx(ack uint32, now int64) int {
 					resized(b)
 					s.Stats.PartialAcks++
 					acked += before - s.pcount(b)
+					s.cumDelivered(b, sk, before-s.pcount(b), priorFack, &delivered, now)
 				}
 			}
 			break
 		}
 		acked += s.pcount(b)
+		s.cumDelivered(b, sk, s.pcount(b), priorFack, &delivered, now)
 		if t, ok := s.sentAt[b]; ok {
 			s.sampleRTT(now - t)
-			delete(s.sentAt, b)
+			s.noteRTT(now - t)
 		}
+		s.forget(b)
 		s.st.Free(b)
 	}
 	s.q = slices.Delete(s.q, 0, n)
 	s.sent -= n
-	return acked
+	return acked, delivered
+}
+
+// cumDelivered accounts n segments of b, whose tag bits were sk, cumulatively
+// ACKed now: newly delivered unless SACKed before; RACK (6.18) learns of
+// them, and a never-retransmitted hole below priorFack filled by them was
+// reordering (tcp_check_sack_reordering).
+func (s *Sender) cumDelivered(b *skb.Buff, sk uint8, n int, priorFack uint32, d *int, now int64) {
+	if sk&SackedAcked != 0 {
+		return
+	}
+	*d += n
+	if s.cfg.Kernel.Old() || !s.cfg.SACK {
+		return
+	}
+	s.rackAdvance(sk, b.CB.EndSeq, s.lastTx[b].at, now)
+	if sk&(SackedRetrans|EverRetrans) == 0 && Before(b.CB.Seq, priorFack) {
+		s.reordSeen = true
+	}
 }
 
 // sampleRTT is the RFC 6298 estimator; rto = srtt + 4 rttvar, bounded.
 func (s *Sender) sampleRTT(r int64) {
+	s.cc.rtt = r // cc.go: the ACK's RTT sample for congestion control
 	if s.srtt == 0 {
 		s.srtt, s.rttvar = r, r/2
 	} else {
@@ -128,58 +167,7 @@ func (s *Sender) sampleRTT(r int64) {
 	s.rto = min(max(s.srtt+4*s.rttvar, s.cfg.RTOMin), s.cfg.RTOMax)
 }
 
-// markSacked tags the sent skbs the blocks cover whole (tcp_sacktag_write_
-// queue; partly covered skbs are not split in this model) and, in 6.18,
-// shifts a newly SACKed skb into the SACKed skb before it when they are
-// contiguous (tcp_shift_skb_data → skb_shift, §B11). It returns how many
-// skbs were newly SACKed.
-func (s *Sender) markSacked(blocks []SackBlock) int {
-	if len(blocks) == 0 {
-		return 0
-	}
-	n := 0
-	for i := 0; i < s.sent; i++ {
-		b := s.q[i]
-		if b.CB.Sacked&SackedAcked != 0 || !covered(b, blocks) {
-			continue
-		}
-		b.CB.Sacked |= SackedAcked
-		b.CB.Sacked &^= SackedLost
-		n++
-		if s.cfg.Kernel.Old() || i == 0 {
-			continue
-		}
-		prev := s.q[i-1]
-		if prev.CB.Sacked&SackedAcked == 0 || prev.CB.EndSeq != b.CB.Seq {
-			continue
-		}
-		if moved, err := s.st.Shift(prev, b, b.Len()); err == nil && moved > 0 {
-			resized(prev, b)
-			s.Stats.Shifts++
-			prev.CB.EndSeq = b.CB.Seq + uint32(moved)
-			if b.Len() == 0 {
-				s.q = slices.Delete(s.q, i, i+1)
-				s.sent--
-				delete(s.sentAt, b)
-				s.st.Free(b)
-				i--
-			} else {
-				b.CB.Seq += uint32(moved)
-			}
-		}
-	}
-	return n
-}
-
-func covered(b *skb.Buff, blocks []SackBlock) bool {
-	for _, k := range blocks {
-		if !Before(b.CB.Seq, k.Start) && !After(b.CB.EndSeq, k.End) {
-			return true
-		}
-	}
-	return false
-}
-
+// sackedSegs is tp->sacked_out: the segments SACKed.
 func (s *Sender) sackedSegs() int {
 	n := 0
 	for _, b := range s.q[:s.sent] {
@@ -190,10 +178,25 @@ func (s *Sender) sackedSegs() int {
 	return n
 }
 
-// OnTimer fires the retransmission timeout if its deadline has come: the
-// window collapses to one segment, every unSACKed sent skb is marked lost,
-// the timeout backs off exponentially, and the first is retransmitted.
+// OnTimer runs what is due at now. A retransmission refused because its
+// fast clone was busy goes once the clone's TX completion came (6.18 TSQ:
+// tcp_wfree → tcp_tsq_handler → tcp_tsq_write, here Push). RACK's
+// reordering timer marks the skbs whose wait is over lost
+// (tcp_rack_reo_timeout). The retransmission timeout (tcp_retransmit_timer
+// → tcp_enter_loss) starts a Loss episode: the window collapses to one
+// segment, every unSACKed sent skb is marked lost (6.18,
+// tcp_timeout_mark_lost: except, after the head, those sent less than
+// RACK's RTT ago), the timeout backs off exponentially, and the first is
+// retransmitted.
 func (s *Sender) OnTimer(now int64) {
+	if s.tsqReady() {
+		s.tsqSkb = nil
+		s.Push(now)
+	}
+	if s.reoAt != 0 && now >= s.reoAt {
+		s.reoAt = 0
+		s.rackReoTimeout(now)
+	}
 	if s.rtoAt == 0 || now < s.rtoAt {
 		return
 	}
@@ -211,15 +214,29 @@ func (s *Sender) OnTimer(now int64) {
 		s.retransStamp = now
 	}
 	s.Stats.RTOs++
-	s.ssthresh = max(s.inFlight()/2, 2)
+	s.ssthresh = s.lossSsthresh(now) // cc.go
 	s.cwnd, s.cwndCnt = 1, 0
+	// A new episode unless one is under way: tcp_enter_loss reduces
+	// ssthresh only outside one, at high_seq, or in Loss after progress
+	// (icsk_retransmits was 0).
+	if !s.inRecovery && !s.inLoss || s.inRecovery && !After(s.recoverSeq, s.sndUna) || s.inLoss && s.retransmits == 1 {
+		s.Stats.RecoveryEpisodes++
+	}
 	s.inRecovery, s.dupAcks = false, 0
-	for _, b := range s.q[:s.sent] {
-		if b.CB.Sacked&SackedAcked == 0 {
-			b.CB.Sacked |= SackedLost
-			b.CB.Sacked &^= SackedRetrans
-			s.anyLost = true
+	s.inLoss, s.recoverSeq, s.reoAt = true, s.sndNxt, 0
+	for i, b := range s.q[:s.sent] {
+		if s.cfg.Kernel.Old() {
+			if b.CB.Sacked&SackedAcked == 0 {
+				b.CB.Sacked |= SackedLost
+				b.CB.Sacked &^= SackedRetrans
+				s.anyLost = true
+			}
+			continue
 		}
+		if i > 0 && s.rack.rtt-(now-s.lastTx[b].at) > 0 {
+			continue // tcp_rack_skb_timeout > 0: sent too recently
+		}
+		s.markLost(b)
 	}
 	if s.rto<<(s.backoff+1) <= s.cfg.RTOMax {
 		s.backoff++
@@ -271,6 +288,7 @@ func (s *Sender) Reset() {
 		s.st.Free(b)
 	}
 	s.q, s.sent = nil, 0
-	s.rtoAt = 0
+	s.rtoAt, s.reoAt, s.tsqSkb = 0, 0, nil
 	clear(s.sentAt)
+	clear(s.lastTx)
 }

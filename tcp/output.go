@@ -52,13 +52,23 @@ func (s *Sender) Push(now int64) {
 			s.sndNxt = b.CB.EndSeq
 		}
 	}
+	s.cwndValidate(now) // cc.go (CC owner): tcp_cwnd_validate, whether cwnd limits sending
 }
 
 // fragment is tso_fragment (unsent skb) or tcp_fragment (sent skb): b keeps
 // its first at bytes, a new skb after it takes the rest (skb_split, §B15).
-// tcp_fragment unclones first: 2.6.26 only when b is cloned and nonlinear,
-// 6.18 whenever it is cloned.
 func (s *Sender) fragment(b *skb.Buff, at int, sent bool) {
+	s.fragmentAt(slices.Index(s.q, b), at, sent)
+}
+
+// fragmentAt is fragment for q[i]. tcp_fragment unclones first
+// (skb_unclone: pskb_expand_head, §B6): 2.6.26 only when the skb is cloned
+// and nonlinear, 6.18 whenever it is cloned. The new skb inherits the tag
+// bits and, for a sent skb, the time of the last transmission
+// (buff->tstamp = skb->tstamp) and of the first, if an RTT may still be
+// sampled from it.
+func (s *Sender) fragmentAt(i, at int, sent bool) {
+	b := s.q[i]
 	if sent && b.Cloned() && (!s.cfg.Kernel.Old() || b.DataLen() > 0) {
 		_ = s.st.ExpandHead(b, 0, 0)
 	}
@@ -69,11 +79,17 @@ func (s *Sender) fragment(b *skb.Buff, at int, sent bool) {
 	_ = s.st.HeaderRelease(n)
 	resized(b, n)
 	n.CB.Sacked = b.CB.Sacked
-	i := slices.Index(s.q, b)
 	s.q = slices.Insert(s.q, i+1, n)
+	s.Stats.Fragments++
 	if sent {
 		s.sent++
 		s.Stats.RetransSplits++
+		if x, ok := s.lastTx[b]; ok {
+			s.lastTx[n] = xmitInfo{at: x.at}
+		}
+		if t, ok := s.sentAt[b]; ok {
+			s.sentAt[n] = t
+		}
 	} else {
 		s.Stats.TSOSplits++
 	}
@@ -94,23 +110,43 @@ func (s *Sender) transmit(b *skb.Buff, now int64) bool {
 	}
 	s.xmit = append(s.xmit, c)
 	s.Stats.Transmits++
+	s.Stats.SegmentsSent += s.pcount(b)
+	if s.inRecovery {
+		s.prrOut += s.pcount(b) // tcp_in_cwnd_reduction: PRR counts what is sent
+	}
 	if _, ok := s.sentAt[b]; !ok {
 		s.sentAt[b] = now
 	}
+	x := s.lastTx[b]
+	s.txClock = max(now, s.txClock+1)
+	x.at = s.txClock
+	if c.Fclone() == skb.FcloneClone {
+		x.fclone = c
+	}
+	s.lastTx[b] = x
 	if s.rtoAt == 0 {
 		s.rtoAt = now + s.rto<<s.backoff
 	}
 	return true
 }
 
-// retransmit is tcp_retransmit_skb: 6.18 refuses while the fast clone of b
-// is still in the host queue (skb_still_in_host_queue, -EBUSY); ACKed head
-// bytes are trimmed (tcp_trim_head), a skb longer than the MSS is cut to one
-// segment (tcp_fragment), a small one may absorb the next (tcp_collapse_
-// retrans; 2.6.26 linear skbs only), then it is transmitted (§B16).
-func (s *Sender) retransmit(b *skb.Buff, now int64) bool {
-	if !s.cfg.Kernel.Old() && b.FcloneBusy() {
+// retransmit is tcp_retransmit_skb for q[i], allowed segs segments by the
+// congestion window. 6.18 refuses while the fast clone of the skb's last
+// transmission is still in the host queue and the socket's
+// (skb_still_in_host_queue, -EBUSY), and sets TSQ_THROTTLED: the TX
+// completion of that clone brings it back (Timer, OnTimer). ACKed head
+// bytes are trimmed (tcp_trim_head). 2.6.26 cuts an skb longer than the
+// MSS to one segment (tcp_fragment); a smaller one may absorb the next
+// (tcp_retrans_try_collapse, linear skbs only). 6.18 (__tcp_retransmit_skb)
+// sends up to segs segments within the receive window, cutting the rest
+// off (tcp_fragment), or else unclones the skb (skb_unclone_keeptruesize:
+// pskb_expand_head if it is still cloned) and may collapse the next into a
+// short one (tcp_collapse_retrans). Then it is transmitted (§B16).
+func (s *Sender) retransmit(i, segs int, now int64) bool {
+	b := s.q[i]
+	if !s.cfg.Kernel.Old() && s.fcloneBusy(b) {
 		s.Stats.Busy++
+		s.tsqSkb, s.tsqAt = b, now
 		return false
 	}
 	if Before(b.CB.Seq, s.sndUna) {
@@ -119,24 +155,62 @@ func (s *Sender) retransmit(b *skb.Buff, now int64) bool {
 		}
 		resized(b)
 	}
-	if b.Len() > s.cfg.MSS {
-		s.fragment(b, s.cfg.MSS, true)
-	} else if b.Len() < s.cfg.MSS {
-		s.tryCollapse(b)
+	mss := s.cfg.MSS
+	if s.cfg.Kernel.Old() {
+		if b.Len() > mss {
+			s.fragmentAt(i, mss, true)
+		} else if b.Len() < mss {
+			s.tryCollapse(i)
+		}
+	} else {
+		avail := int(int32(s.sndUna + uint32(s.sndWnd) - b.CB.Seq))
+		if avail <= 0 {
+			if b.CB.Seq != s.sndUna {
+				return false // -EAGAIN: outside the receive window
+			}
+			avail = mss
+		}
+		limit := mss * max(segs, 1)
+		if limit > avail {
+			if limit = avail / mss * mss; limit == 0 {
+				limit = avail
+			}
+		}
+		if b.Len() > limit {
+			s.fragmentAt(i, limit, true)
+		} else {
+			if b.Cloned() {
+				_ = s.st.ExpandHead(b, 0, 0)
+			}
+			if b.Len() < min(avail, mss) {
+				s.tryCollapse(i)
+			}
+		}
 	}
 	if !s.transmit(b, now) {
 		return false
 	}
-	b.CB.Sacked |= SackedRetrans
+	b.CB.Sacked |= SackedRetrans | EverRetrans
 	delete(s.sentAt, b) // Karn: no RTT sample from a retransmitted skb
+	x := s.lastTx[b]
+	x.ackSeq = s.sndNxt
+	s.lastTx[b] = x
+	if !After(s.lostRetransLow, s.sndUna) {
+		// A retransmission in flight has its ack_seq above snd_una: a
+		// lost_retrans_low at or below it is stale (2.6.26 sets it to
+		// snd_nxt when no retransmission is in flight).
+		s.lostRetransLow = s.sndUna
+	}
+	n := s.pcount(b)
 	s.Stats.Retransmits++
+	s.Stats.RetransSegments += n
 	return true
 }
 
-// tryCollapse is tcp_retrans_try_collapse: the following sent, un-SACKed
-// skb joins b if it fits in one segment.
-func (s *Sender) tryCollapse(b *skb.Buff) {
-	i := slices.Index(s.q, b)
+// tryCollapse is tcp_retrans_try_collapse for q[i]: the following sent,
+// un-SACKed skb joins it if it fits in one segment.
+func (s *Sender) tryCollapse(i int) {
+	b := s.q[i]
 	if i+1 >= s.sent {
 		return
 	}
@@ -148,34 +222,36 @@ func (s *Sender) tryCollapse(b *skb.Buff) {
 		return
 	}
 	resized(b)
+	b.CB.Sacked |= next.CB.Sacked & EverRetrans
 	s.q = slices.Delete(s.q, i+1, i+2)
 	s.sent--
-	delete(s.sentAt, next)
+	s.forget(next)
 	s.Stats.Collapses++
 }
 
-// retransmitLost is tcp_xmit_retransmit_queue: skbs marked lost and not yet
-// retransmitted go again while the congestion window allows.
+// retransmitLost is tcp_xmit_retransmit_queue: skbs marked lost and not
+// yet retransmitted (and not SACKed) go again, in sequence order, while
+// the congestion window allows; the walk stops at the first refusal. 6.18
+// gives each as many segments as the window has room for, at most a TSO
+// skb's worth (tcp_tso_segs: the size goal); 2.6.26 one segment each.
 func (s *Sender) retransmitLost(now int64) {
 	if !s.anyLost {
 		return
 	}
 	inflight := s.inFlight()
+	maxSegs := max(s.cfg.SizeGoal/s.cfg.MSS, 1)
 	left := false
 	for i := 0; i < s.sent; i++ {
 		b := s.q[i]
 		if b.CB.Sacked&(SackedLost|SackedRetrans|SackedAcked) != SackedLost {
 			continue
 		}
-		if inflight >= s.cwnd {
+		segs := s.cwnd - inflight
+		if segs <= 0 || !s.retransmit(i, min(segs, maxSegs), now) {
 			left = true
 			break
 		}
-		if s.retransmit(b, now) {
-			inflight += s.pcount(b)
-		} else {
-			left = true
-		}
+		inflight += s.pcount(s.q[i])
 	}
 	s.anyLost = left
 }

@@ -31,6 +31,9 @@ type Config struct {
 	// Sock is the socket the sender's skbs belong to (skb.SockID): the
 	// designs registered for it see them. 0: no socket (every observer).
 	Sock skb.SockID
+	// CC is the congestion control (cc.go): CCCubic ("cubic", the
+	// default; "" means it) or CCReno ("reno").
+	CC string
 }
 
 // Validate reports the first impossible value.
@@ -46,6 +49,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: initial cwnd %d must be positive", ErrConfig, c.InitCwnd)
 	case c.RTOMin <= 0 || c.RTOInit < c.RTOMin || c.RTOMax < c.RTOInit:
 		return fmt.Errorf("%w: RTO bounds %d <= %d <= %d do not hold", ErrConfig, c.RTOMin, c.RTOInit, c.RTOMax)
+	case !validCC(c.CC):
+		return fmt.Errorf("%w: unknown congestion control %q (cubic or reno)", ErrConfig, c.CC)
 	}
 	return nil
 }
@@ -55,17 +60,37 @@ const (
 	SackedAcked   uint8 = 1 << iota // TCPCB_SACKED_ACKED
 	SackedRetrans                   // TCPCB_SACKED_RETRANS
 	SackedLost                      // TCPCB_LOST
+	EverRetrans                     // TCPCB_EVER_RETRANS: retransmitted at least once (Karn, RACK)
 )
 
-// Stats count what the sender did.
+// Orphaned marks, in the control block of a transmit clone, that the driver
+// orphaned it (skb_orphan: skb->sk = NULL, as loopback_xmit does before the
+// receiving socket gets it), so it no longer belongs to the socket that
+// skb_fclone_busy asks about. The skb model has no skb->sk; a transmit
+// clone's control block, which nothing reads after hand-over but the
+// device, carries the mark.
+const Orphaned uint8 = 1 << 7
+
+// Stats count what the sender did. Transmits and Retransmits count skbs
+// handed to the device; FastRetransmits entries into fast recovery; Busy
+// retransmissions refused while the fast clone was in the host queue;
+// TSOSplits tso_fragment calls, RetransSplits tcp_fragment calls on sent
+// skbs (SackSplits of them for SACK tagging); Shifts skb_shift calls that
+// moved data (SACK); Collapses retransmit collapses.
 type Stats struct {
 	Transmits, Retransmits, FastRetransmits, RTOs, Busy      int
 	TSOSplits, RetransSplits, PartialAcks, Shifts, Collapses int
+	// SegmentsSent counts segments handed to the device (tcp_skb_pcount,
+	// retransmissions included), RetransSegments those retransmitted
+	// (TCP_MIB_RETRANSSEGS); RecoveryEpisodes counts loss recovery episodes
+	// (fast recovery, or Loss after an RTO outside one: one ssthresh
+	// reduction each); Fragments counts tso_fragment and tcp_fragment calls.
+	SegmentsSent, RetransSegments, RecoveryEpisodes, Fragments, SackSplits int
 }
 
 // Sender is the transmit side of one connection: the write queue (sent
-// skbs form the retransmit queue, the rest are unsent), Reno congestion
-// control, ACK and SACK processing, fast retransmit and RTO. Everything it
+// skbs form the retransmit queue, the rest are unsent), congestion
+// control (cc.go: CUBIC or Reno), ACK and SACK processing, fast retransmit and RTO. Everything it
 // does to skbs goes through the Stack.
 type Sender struct {
 	st  *skb.Stack
@@ -78,8 +103,11 @@ type Sender struct {
 	sndWnd                   int
 	cwnd, ssthresh, cwndCnt  int
 	dupAcks                  int
-	inRecovery               bool
-	recoverSeq               uint32
+	// inRecovery is icsk_ca_state TCP_CA_Recovery (fast recovery), inLoss
+	// TCP_CA_Loss (after an RTO); recoverSeq is high_seq, snd_nxt when the
+	// episode began: it ends when snd_una reaches it (recovery.go).
+	inRecovery, inLoss bool
+	recoverSeq         uint32
 
 	srtt, rttvar, rto int64
 	backoff           int
@@ -99,6 +127,37 @@ type Sender struct {
 	// timeouts since the last progress, and when the first came.
 	retransmits  int
 	retransStamp int64
+
+	cc ccState // congestion control (cc.go)
+
+	// Loss recovery (recovery.go, sacktag.go). lastTx is each sent skb's
+	// last transmission (skb_mstamp_ns and its fast clone); fack is
+	// tcp_highest_sack_seq (snd_una when nothing is SACKed); sackCache is
+	// recv_sack_cache, the previous ACK's blocks; rack, minRTT (-1: no
+	// sample), reordSeen (tp->reord_seen) and reoAt (the RACK reordering
+	// deadline, 0: none) are RACK's (6.18); lostSegs is tp->lost, the
+	// segments ever marked lost; priorCwnd, prrDelivered, prrOut are PRR's
+	// (6.18); tsqSkb is the skb whose retransmission was refused while its
+	// fast clone was busy (TSQ_THROTTLED, at tsqAt), nil if none.
+	lastTx                          map[*skb.Buff]xmitInfo
+	fack                            uint32
+	sackCache                       [NumSacks]SackBlock
+	nCache                          int
+	rack                            rackState
+	minRTT                          int64
+	reordSeen                       bool
+	reoAt                           int64
+	lostSegs                        int
+	priorCwnd, prrDelivered, prrOut int
+	tsqSkb                          *skb.Buff
+	tsqAt                           int64
+	// lostRetransLow is 2.6.26's tp->lost_retrans_low (markLostRetrans).
+	lostRetransLow uint32
+	// txClock is the last transmission's stamp: virtual time stands still
+	// while the sender handles one event, so successive transmissions are
+	// stamped 1 ns apart, and RACK tells them apart by send order as the
+	// kernel's clock does (tcp_wstamp_ns).
+	txClock int64
 }
 
 // NewSender returns a sender whose first byte has sequence isn, with the
@@ -107,8 +166,11 @@ func NewSender(st *skb.Stack, cfg Config, isn uint32, wnd int) (*Sender, error) 
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Sender{st: st, cfg: cfg, sndUna: isn, sndNxt: isn, writeSeq: isn, sndWnd: wnd,
-		cwnd: cfg.InitCwnd, ssthresh: 1 << 30, rto: cfg.RTOInit, sentAt: map[*skb.Buff]int64{}}, nil
+	s := &Sender{st: st, cfg: cfg, sndUna: isn, sndNxt: isn, writeSeq: isn, sndWnd: wnd,
+		cwnd: cfg.InitCwnd, ssthresh: 1 << 30, rto: cfg.RTOInit, sentAt: map[*skb.Buff]int64{}}
+	s.ccInit(isn)
+	s.lastTx, s.minRTT, s.fack, s.lostRetransLow = map[*skb.Buff]xmitInfo{}, -1, isn, isn
+	return s, nil
 }
 
 // SndUna is the oldest unacknowledged sequence number.
@@ -135,8 +197,20 @@ func (s *Sender) TakeXmit() []*skb.Buff {
 	return out
 }
 
-// Timer is the retransmission deadline to schedule, if armed.
-func (s *Sender) Timer() (int64, bool) { return s.rtoAt, s.rtoAt != 0 }
+// Timer is the next deadline to schedule, if any: the retransmission
+// timeout, RACK's reordering timer, or, once a retransmission refused
+// because its fast clone was busy can go (the clone's TX completion came),
+// the time of the refusal (in the past: OnTimer at once).
+func (s *Sender) Timer() (int64, bool) {
+	if s.tsqReady() {
+		return s.tsqAt, true
+	}
+	at := s.rtoAt
+	if s.reoAt != 0 && (at == 0 || s.reoAt < at) {
+		at = s.reoAt
+	}
+	return at, at != 0
+}
 
 // pcount is tcp_skb_pcount, cached in the control block; every change of
 // an skb's length goes through resized, which drops the cache.
@@ -186,7 +260,7 @@ func (s *Sender) tail() *skb.Buff {
 		return nil
 	}
 	b := s.q[len(s.q)-1]
-	if b.Len() >= s.cfg.SizeGoal {
+	if b.Len() >= s.sizeGoal() {
 		return nil
 	}
 	return b
@@ -204,7 +278,7 @@ func (s *Sender) Append(c skb.SendID, p *skb.Page, off, size int, copyData bool)
 		if fresh {
 			b = s.newSkb()
 		}
-		chunk := min(size, s.cfg.SizeGoal-b.Len())
+		chunk := min(size, s.sizeGoal()-b.Len())
 		var n int
 		var err error
 		if copyData {

@@ -11,11 +11,13 @@ import (
 	"github.com/zcsim/zcsim/sim"
 	"github.com/zcsim/zcsim/skb"
 	"github.com/zcsim/zcsim/strategies"
+	"github.com/zcsim/zcsim/tcp"
 )
 
 // runFlags are the flags of `zcsim run`.
 type runFlags struct {
 	seed                                 uint64
+	cc                                   string
 	design, kernel, workload, format     string
 	cmdBytes, bytes, sndbuf, rwnd, rate  int64
 	delay, reorderD                      sim.Time
@@ -73,6 +75,7 @@ func (f *runFlags) register(fs *flagSet) {
 	fs.prob(&f.dup, "dup", 0, "data packet duplication probability")
 	fs.prob(&f.ackLoss, "ack-loss", c.Rev.Loss, "ACK loss probability")
 	fs.int(&f.mss, "mss", c.TCP.MSS, 64, 65000, "maximum segment size in bytes")
+	fs.str(&f.cc, "cc", "cubic", "congestion control: cubic (both kernels' default) or reno")
 	fs.bytes(&f.rwnd, "rwnd", "1MiB", "receive window (one MSS..1 GiB)")
 	fs.boolean(&f.tso, "tso", true, "the NIC segments (false: software GSO)")
 	fs.boolean(&f.sg, "sg", true, "the NIC does scatter-gather (false: linearize)")
@@ -130,6 +133,10 @@ func (f *runFlags) scenario() (sim.Scenario, string, error) {
 	c := &sc.Conn
 	c.Fwd = sim.PathConfig{RateBps: f.rate, Delay: f.delay, Loss: f.loss, Reorder: f.reorder, ReorderDelay: f.reorderD, Dup: f.dup}
 	c.Rev = sim.PathConfig{RateBps: f.rate, Delay: f.delay, Loss: f.ackLoss}
+	if f.cc != tcp.CCCubic && f.cc != tcp.CCReno {
+		return sc, "cc", fmt.Errorf("%q: want cubic or reno", f.cc)
+	}
+	c.TCP.CC = f.cc
 	c.TCP.MSS, c.Dev.MSS, c.Recv.MSS = f.mss, f.mss, f.mss
 	c.TCP.SizeGoal = max(c.TCP.SizeGoal, f.mss)
 	if f.rwnd < int64(f.mss) || f.rwnd > sim.MaxWindow {
