@@ -175,3 +175,46 @@ func TestMsgZerocopyCodes(t *testing.T) {
 	assert.Equal(t, 40, rs[0].Signals)
 	assert.Equal(t, 40, rs[0].SignalsCopied, "loopback copies every skb: every completion says COPIED")
 }
+
+// TestSharedBottleneck: four connections share one 1 Gbit/s bottleneck.
+// Together they deliver at most the link's payload rate, and each gets a
+// share; the bottleneck's drop-tail queue drops packets when their windows
+// outgrow it (losses from congestion: the random loss is off), and TCP
+// repairs each drop exactly once.
+func TestSharedBottleneck(t *testing.T) {
+	e, _ := strategies.Lookup("msg-zerocopy")
+	sc := DefaultScenario()
+	sc.Designs, sc.Kernels, sc.Conns = []strategies.Entry{e}, []skb.Kernel{skb.Linux618}, 4
+	sc.Workload = Workload{Kind: "bulk", Bytes: 8 << 20, SndBuf: 4 << 20}
+	sc.Conn.Fwd.Loss, sc.Conn.Rev.Loss, sc.Conn.Fwd.Reorder = 0, 0, 0
+	payloadRate := 1e9 * 1448 / (1448 + HeaderBytes)
+	for _, q := range []int64{0, 20 * (1448 + HeaderBytes)} {
+		sc.Conn.Fwd.QueueBytes = q
+		rs, err := Run(sc)
+		require.NoError(t, err)
+		r := rs[0]
+		require.Equal(t, VerdictOK, r.Verdict, r.Summary())
+		require.Equal(t, int64(4*8<<20), r.BytesDelivered)
+		require.NotNil(t, r.GoodputBps)
+		t.Logf("queue %d B: %.1f Mbit/s together, %d queue drops, %d segments retransmitted", q, *r.GoodputBps/1e6, r.TCP.QueueDrops, r.TCP.RetransSegments)
+		assert.LessOrEqual(t, *r.GoodputBps, payloadRate*1.001, "queue %d: the four together", q)
+		assert.Greater(t, *r.GoodputBps, payloadRate/4, "queue %d", q)
+		require.Len(t, r.PerConn, 4)
+		var sum int64
+		for _, c := range r.PerConn {
+			sum += c.BytesDelivered
+			require.NotNil(t, c.GoodputBps)
+			assert.Less(t, *c.GoodputBps, payloadRate, "one connection cannot exceed the link")
+		}
+		assert.Equal(t, r.BytesDelivered, sum)
+		assert.Positive(t, r.TCP.QueueDrops, "queue %d: the windows outgrow it", q)
+		assert.Equal(t, int(r.TCP.QueueDrops), r.TCP.RetransSegments, "queue %d: each drop repaired once, nothing resent spuriously", q)
+		assert.Zero(t, r.TCP.SpuriousRetrans, "queue %d", q)
+	}
+	// One connection alone: its NIC spaces its packets at the link's rate,
+	// so the queue never fills.
+	sc.Conns, sc.Conn.Fwd.QueueBytes = 1, 0
+	rs, err := Run(sc)
+	require.NoError(t, err)
+	assert.Zero(t, rs[0].TCP.QueueDrops)
+}

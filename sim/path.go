@@ -23,6 +23,10 @@ type PathConfig struct {
 	ReorderDelay Time
 	// Dup is the probability that a packet is delivered twice, in [0, 1].
 	Dup float64
+	// QueueBytes bounds the bytes waiting for the bottleneck (the packet
+	// being sent not counted): a packet that finds more is dropped
+	// (drop-tail). 0: no bound.
+	QueueBytes int64
 }
 
 // Validate reports the first impossible value.
@@ -40,6 +44,8 @@ func (c PathConfig) Validate() error {
 		return fmt.Errorf("%w: reorder delay %d ns is negative", ErrPath, c.ReorderDelay)
 	case !(c.Dup >= 0 && c.Dup <= 1):
 		return fmt.Errorf("%w: duplication %g is outside [0, 1]", ErrPath, c.Dup)
+	case c.QueueBytes < 0:
+		return fmt.Errorf("%w: queue %d bytes is negative", ErrPath, c.QueueBytes)
 	}
 	return nil
 }
@@ -59,6 +65,8 @@ type Path[T any] struct {
 	busy    Time // when the bottleneck is free again
 
 	Sent, Dropped, Duplicated, Reordered uint64
+	// QueueDrops counts packets dropped from a full queue (drop-tail).
+	QueueDrops uint64
 }
 
 // NewPath returns a path named name (its streams are name/loss,
@@ -83,7 +91,12 @@ func (p *Path[T]) Send(pkt T, bytes int) {
 	lost := p.loss.Float64() < p.cfg.Loss
 	late := p.reorder.Float64() < p.cfg.Reorder
 	twice := p.dup.Float64() < p.cfg.Dup
-	start := max(p.eng.Now(), p.busy)
+	now := p.eng.Now()
+	if q := p.cfg.QueueBytes; q > 0 && p.busy > now && float64(p.busy-now)/1e9*float64(p.cfg.RateBps)/8 > float64(q) {
+		p.QueueDrops++
+		return
+	}
+	start := max(now, p.busy)
 	p.busy = start + p.TxTime(bytes)
 	if lost {
 		p.Dropped++

@@ -83,6 +83,8 @@ type PathDoc struct {
 	ReorderDelayUs float64 `json:"reorder_delay_us"`
 	Dup            float64 `json:"dup"`
 	AckLoss        float64 `json:"ack_loss"`
+	// QueueB is the bottleneck queue shared by the connections (drop-tail).
+	QueueB int64 `json:"queue_B"`
 }
 
 // LimitsDoc is the run's limits.
@@ -120,7 +122,10 @@ func (sc Scenario) Doc() ScenarioDoc {
 		TSO: c.Dev.TSO, SG: c.Dev.SG, Loopback: c.Dev.Loopback, CompletionUs: float64(c.Dev.CompletionDelay) / 1e3,
 		RecvWindow: c.Recv.Window, DelAckSegs: c.Recv.DelAckSegs, DelAckMs: float64(c.Recv.DelAckTimeout) / 1e6}
 	d.Path = PathDoc{RateBps: c.Fwd.RateBps, DelayUs: float64(c.Fwd.Delay) / 1e3, Loss: c.Fwd.Loss, Reorder: c.Fwd.Reorder,
-		ReorderDelayUs: float64(c.Fwd.ReorderDelay) / 1e3, Dup: c.Fwd.Dup, AckLoss: c.Rev.Loss}
+		ReorderDelayUs: float64(c.Fwd.ReorderDelay) / 1e3, Dup: c.Fwd.Dup, AckLoss: c.Rev.Loss, QueueB: c.Fwd.QueueBytes}
+	if d.Path.QueueB == 0 {
+		d.Path.QueueB = DefaultQueue(c.Fwd)
+	}
 	return d
 }
 

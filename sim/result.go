@@ -205,6 +205,9 @@ type TCPStats struct {
 	BytesDelivered int64    `json:"bytes_delivered"`
 	GoodputBps     *float64 `json:"goodput_bps"`
 	TimedOut       bool     `json:"timed_out"`
+	// QueueDrops (in the sum only) counts data packets the shared
+	// bottleneck dropped from a full queue: losses from congestion.
+	QueueDrops uint64 `json:"queue_drops"`
 }
 
 // add sums o into t.

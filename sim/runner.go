@@ -109,6 +109,19 @@ func runOne(sc Scenario, k skb.Kernel, e strategies.Entry, run, runs int) Result
 	chk.SetCompact(true)
 	streams := NewStreams(sc.Seed)
 	global := strategies.NewGlobal()
+	fwd, rev := sc.Conn.Fwd, sc.Conn.Rev
+	if fwd.QueueBytes == 0 {
+		fwd.QueueBytes = DefaultQueue(fwd)
+	}
+	if rev.QueueBytes == 0 {
+		rev.QueueBytes = DefaultQueue(rev)
+	}
+	links, err := NewLinks(eng, streams, fwd, rev)
+	if err != nil {
+		res.Error = err.Error()
+		res.judge()
+		return res
+	}
 	t := newTarget(streams.Fork("remap"))
 	socks := make([]sockRun, sc.Conns)
 	for i := range socks {
@@ -128,6 +141,7 @@ func runOne(sc Scenario, k skb.Kernel, e strategies.Entry, run, runs int) Result
 			return res
 		}
 		c.Tap = refs.transmitted
+		links.Attach(c)
 		s.c = c
 		s.a = newApp(sc.Workload, eng, st, c, s.d, chk, t)
 	}
@@ -150,7 +164,7 @@ func runOne(sc Scenario, k skb.Kernel, e strategies.Entry, run, runs int) Result
 	for _, s := range socks {
 		s.a.start()
 	}
-	err := eng.Run(-1)
+	err = eng.Run(-1)
 	for _, s := range socks {
 		if err == nil && s.a.err != nil {
 			err = s.a.err
@@ -159,7 +173,7 @@ func runOne(sc Scenario, k skb.Kernel, e strategies.Entry, run, runs int) Result
 	if err != nil {
 		res.Error = err.Error()
 	}
-	collect(&res, sc, st, chk, refs, socks, err == nil)
+	collect(&res, sc, st, chk, refs, socks, links, err == nil)
 	res.SimTime = eng.Now()
 	res.SimMs = float64(res.SimTime) / 1e6
 	res.Events = eng.Fired()
@@ -173,7 +187,7 @@ func runOne(sc Scenario, k skb.Kernel, e strategies.Entry, run, runs int) Result
 // collect fills the result's counts and statistics from a finished run.
 // finished is false when the run was stopped (then nothing is judged
 // about quiescence or stalls: the Error says why it stopped).
-func collect(res *Result, sc Scenario, st *skb.Stack, chk *Checker, refs *refCounter, socks []sockRun, finished bool) {
+func collect(res *Result, sc Scenario, st *skb.Stack, chk *Checker, refs *refCounter, socks []sockRun, links *Links, finished bool) {
 	p5 := Count{}
 	p5Sends := map[skb.SendID]bool{}
 	for _, s := range socks {
@@ -240,6 +254,7 @@ func collect(res *Result, sc Scenario, st *skb.Stack, chk *Checker, refs *refCou
 			res.PerConn = append(res.PerConn, cs)
 		}
 	}
+	res.TCP.QueueDrops, _ = links.Drops()
 	res.LatencyUs = stats(ss.LatencyUs)
 	var peak int64
 	for _, s := range socks {

@@ -134,6 +134,7 @@ func (t *tcpScript) path(a *args) (string, error) {
 	c.Fwd.ReorderDelay = t.dur(a, "reorder-delay", c.Fwd.ReorderDelay)
 	c.Fwd.Dup = t.prob(a, "dup", c.Fwd.Dup)
 	c.Rev.Loss = t.prob(a, "ack-loss", c.Rev.Loss)
+	c.Fwd.QueueBytes = argParsed(a, "queue", c.Fwd.QueueBytes, func(s string) (int64, error) { return ParseQueue(s, c.TCP.MSS) })
 	if err := a.done(); err != nil {
 		return "", err
 	}

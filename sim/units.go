@@ -97,3 +97,24 @@ func ParseBool(s string) (bool, error) {
 	}
 	return false, fmt.Errorf("%q is not true or false", s)
 }
+
+// ParseQueue reads a bottleneck queue size: bytes (256KiB), packets of
+// mss payload plus headers (100pkt), or bdp (0: one bandwidth-delay
+// product, the default).
+func ParseQueue(s string, mss int) (int64, error) {
+	if s == "bdp" {
+		return 0, nil
+	}
+	if n, ok := strings.CutSuffix(s, "pkt"); ok {
+		v, err := ParseInt(n, 1, 1<<24)
+		if err != nil {
+			return 0, fmt.Errorf("%q is not a queue size (256KiB, 100pkt or bdp)", s)
+		}
+		return v * int64(mss+HeaderBytes), nil
+	}
+	v, err := ParseBytes(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a queue size (256KiB, 100pkt or bdp)", s)
+	}
+	return v, nil
+}

@@ -17,7 +17,7 @@ import (
 // runFlags are the flags of `zcsim run`.
 type runFlags struct {
 	seed                                 uint64
-	cc                                   string
+	cc, queue                            string
 	design, kernel, workload, format     string
 	cmdBytes, bytes, sndbuf, rwnd, rate  int64
 	delay, reorderD                      sim.Time
@@ -75,6 +75,7 @@ func (f *runFlags) register(fs *flagSet) {
 	fs.prob(&f.dup, "dup", 0, "data packet duplication probability")
 	fs.prob(&f.ackLoss, "ack-loss", c.Rev.Loss, "ACK loss probability")
 	fs.int(&f.mss, "mss", c.TCP.MSS, 64, 65000, "maximum segment size in bytes")
+	fs.str(&f.queue, "queue", "bdp", "bottleneck queue shared by the connections, drop-tail: bytes (256KiB), packets (100pkt) or bdp (rate × round trip, at least two 64 KiB skbs)")
 	fs.str(&f.cc, "cc", "cubic", "congestion control: cubic (both kernels' default) or reno")
 	fs.bytes(&f.rwnd, "rwnd", "1MiB", "receive window (one MSS..1 GiB)")
 	fs.boolean(&f.tso, "tso", true, "the NIC segments (false: software GSO)")
@@ -133,6 +134,11 @@ func (f *runFlags) scenario() (sim.Scenario, string, error) {
 	c := &sc.Conn
 	c.Fwd = sim.PathConfig{RateBps: f.rate, Delay: f.delay, Loss: f.loss, Reorder: f.reorder, ReorderDelay: f.reorderD, Dup: f.dup}
 	c.Rev = sim.PathConfig{RateBps: f.rate, Delay: f.delay, Loss: f.ackLoss}
+	q, err := sim.ParseQueue(f.queue, f.mss)
+	if err != nil {
+		return sc, "queue", err
+	}
+	c.Fwd.QueueBytes = q
 	if f.cc != tcp.CCCubic && f.cc != tcp.CCReno {
 		return sc, "cc", fmt.Errorf("%q: want cubic or reno", f.cc)
 	}
