@@ -146,6 +146,7 @@ func soundUnderTCP(sound []strategies.Entry) func(*rapid.T) {
 		c.Dev.TSO = rapid.Bool().Draw(rt, "tso")
 		c.Dev.SG = rapid.Bool().Draw(rt, "sg")
 		c.Dev.Loopback = rapid.Bool().Draw(rt, "loopback")
+		c.TCP.CC = rapid.SampledFrom([]string{tcp.CCCubic, tcp.CCReno}).Draw(rt, "cc")
 		sc := Scenario{Seed: rapid.Uint64().Draw(rt, "seed"), Kernels: skb.Kernels, Designs: sound, Conn: c, Conns: 1,
 			Limits: DefaultLimits, RAMPages: 1 << 18,
 			Workload: Workload{Kind: "iscsi-read", CmdBytes: rapid.SampledFrom([]int{4096, 20000, 65536}).Draw(rt, "cmd"),

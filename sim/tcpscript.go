@@ -141,8 +141,12 @@ func (t *tcpScript) path(a *args) (string, error) {
 	if err := c.Validate(); err != nil {
 		return "", a.d.Errorf("path: %s", strings.TrimPrefix(err.Error(), "sim: path: "))
 	}
-	return fmt.Sprintf("path: %d bit/s, %d ns one way, loss %g, reorder %g, dup %g, ACK loss %g\n",
-		c.Fwd.RateBps, c.Fwd.Delay, c.Fwd.Loss, c.Fwd.Reorder, c.Fwd.Dup, c.Rev.Loss), nil
+	q := ""
+	if c.Fwd.QueueBytes > 0 {
+		q = fmt.Sprintf(", queue %d B", c.Fwd.QueueBytes)
+	}
+	return fmt.Sprintf("path: %d bit/s, %d ns one way, loss %g, reorder %g, dup %g, ACK loss %g%s\n",
+		c.Fwd.RateBps, c.Fwd.Delay, c.Fwd.Loss, c.Fwd.Reorder, c.Fwd.Dup, c.Rev.Loss, q), nil
 }
 
 func (t *tcpScript) workload(a *args) (string, error) {
