@@ -31,7 +31,7 @@ func (s *Sender) Push(now int64) {
 			// tcp_tso_should_defer: with data in flight, wait for ACKs
 			// rather than cut a small piece off a big skb (the window
 			// allows less than a third of it: tcp_tso_win_divisor 3).
-			if inflight > 0 && limit < min(s.sndWnd, s.cwnd*s.cfg.MSS)/3 {
+			if inflight > 0 && s.tsoShouldDefer(b, limit, now) {
 				break
 			}
 			at := limit - limit%s.cfg.MSS
@@ -254,4 +254,47 @@ func (s *Sender) retransmitLost(now int64) {
 		inflight += s.pcount(s.q[i])
 	}
 	s.anyLost = left
+}
+
+// tsoShouldDefer is tcp_tso_should_defer: whether to wait for ACKs rather
+// than cut a piece of limit bytes off skb b, with data in flight. Both
+// flavours send at once in recovery or loss (icsk_ca_state), when a
+// full-sized skb fits (limit reaches the size goal), and when at least a
+// third of the window is available (tcp_tso_win_divisor 3). 6.18 also
+// sends at once when the last transmission is more than 1 ms old
+// (tcp_wstamp_ns: no bursts after a pause), when b is not the queue's tail
+// and fits whole, and when the head of the retransmit queue went out less
+// than srtt/2 ago (its ACK would come too late). 2.6.26 defers for less
+// than two jiffies (tp->tso_deferred, HZ 1000) and then sends.
+func (s *Sender) tsoShouldDefer(b *skb.Buff, limit int, now int64) bool {
+	if s.inRecovery || s.inLoss || limit >= s.sizeGoal() {
+		s.tsoDeferred = 0
+		return false
+	}
+	if chunk := min(s.sndWnd, s.cwnd*s.cfg.MSS) / 3; limit >= chunk {
+		s.tsoDeferred = 0
+		return false
+	}
+	if s.cfg.Kernel.Old() {
+		if s.tsoDeferred != 0 && now-s.tsoDeferred >= 2*int64(1e9/ccHZ) {
+			s.tsoDeferred = 0
+			return false
+		}
+		if s.tsoDeferred == 0 {
+			s.tsoDeferred = now
+		}
+		return true
+	}
+	if now-s.txClock > 1_000_000 {
+		return false
+	}
+	if b != s.q[len(s.q)-1] && limit >= b.Len() {
+		return false
+	}
+	if len(s.q) > 0 && s.sent > 0 {
+		if head, ok := s.lastTx[s.q[0]]; ok && now-head.at < s.srtt/2 {
+			return false
+		}
+	}
+	return true
 }

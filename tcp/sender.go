@@ -129,6 +129,9 @@ type Sender struct {
 	retransStamp int64
 
 	cc ccState // congestion control (cc.go)
+	// tsoDeferred is 2.6.26's tp->tso_deferred: since when a TSO skb has
+	// been held back (0: it is not).
+	tsoDeferred int64
 
 	// Loss recovery (recovery.go, sacktag.go). lastTx is each sent skb's
 	// last transmission (skb_mstamp_ns and its fast clone); fack is
