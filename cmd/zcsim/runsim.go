@@ -20,6 +20,7 @@ type runFlags struct {
 	cc, queue                            string
 	design, kernel, workload, format     string
 	cmdBytes, bytes, sndbuf, rwnd, rate  int64
+	sizeGoal                             int64
 	delay, reorderD                      sim.Time
 	commands, outstanding, pool, conns   int
 	mss                                  int
@@ -78,6 +79,7 @@ func (f *runFlags) register(fs *flagSet) {
 	fs.str(&f.queue, "queue", "bdp", "bottleneck queue shared by the connections, drop-tail: bytes (256KiB), packets (100pkt) or bdp (rate × round trip, at least two 64 KiB skbs)")
 	fs.str(&f.cc, "cc", "cubic", "congestion control: cubic (both kernels' default) or reno")
 	fs.bytes(&f.rwnd, "rwnd", "1MiB", "receive window (one MSS..1 GiB)")
+	fs.bytes(&f.sizeGoal, "size-goal", "64KiB", "most payload one skb carries (TSO/GSO), rounded down to whole segments; the MSS for no TSO at all")
 	fs.boolean(&f.tso, "tso", true, "the NIC segments (false: software GSO)")
 	fs.boolean(&f.sg, "sg", true, "the NIC does scatter-gather (false: linearize)")
 	fs.int(&f.conns, "conns", 1, 1, sim.MaxConns, "connections, each with its own application and design instance")
@@ -144,7 +146,10 @@ func (f *runFlags) scenario() (sim.Scenario, string, error) {
 	}
 	c.TCP.CC = f.cc
 	c.TCP.MSS, c.Dev.MSS, c.Recv.MSS = f.mss, f.mss, f.mss
-	c.TCP.SizeGoal = max(c.TCP.SizeGoal, f.mss)
+	if f.sizeGoal < int64(f.mss) || f.sizeGoal > 1<<20 {
+		return sc, "size-goal", fmt.Errorf("%d bytes is outside one MSS (%d)..1 MiB", f.sizeGoal, f.mss)
+	}
+	c.TCP.SizeGoal = int(f.sizeGoal)
 	if f.rwnd < int64(f.mss) || f.rwnd > sim.MaxWindow {
 		return sc, "rwnd", fmt.Errorf("%d bytes is outside one MSS (%d)..%d (the largest scaled window)", f.rwnd, f.mss, sim.MaxWindow)
 	}

@@ -50,7 +50,7 @@ func TestBadFlagValues(t *testing.T) {
 		{[]string{"-seed", "-1"}, "seed"}, {[]string{"-seed", "18446744073709551616"}, "seed"},
 		{[]string{"-design", "copy,copy"}, "design"}, {[]string{"-design", "nope"}, "design"}, {[]string{"-kernel", "4.0"}, "kernel"},
 		{[]string{"-format", "xml"}, "format"}, {[]string{"-format", "json", "-wide"}, "wide"}, {[]string{"-workload", "web"}, "workload"},
-		{[]string{"-tso", "maybe"}, "tso"}, {[]string{"-cc", "vegas"}, "cc"}, {[]string{"-max-events", "0"}, "max-events"},
+		{[]string{"-tso", "maybe"}, "tso"}, {[]string{"-cc", "vegas"}, "cc"}, {[]string{"-size-goal", "100"}, "size-goal"}, {[]string{"-max-events", "0"}, "max-events"},
 		{[]string{"-pool", "100000", "-cmd-bytes", "16MiB"}, "max-mem"}, {[]string{"-max-mem", "1KiB"}, "max-mem"},
 	} {
 		oneLine(t, append([]string{"run"}, c.args...), exitUsage, "zcsim: -"+c.flag+": ")
