@@ -66,6 +66,8 @@ type Buff struct {
 	pair     *fclonePair
 	users    int32
 	freed    bool
+	// orphaned: skb->sk is NULL (Orphan).
+	orphaned bool
 	idx      int32
 }
 
@@ -127,10 +129,15 @@ func (b *Buff) HeaderCloned() bool {
 func (b *Buff) Shared() bool { return b.users != 1 }
 
 // FcloneBusy is skb_fclone_busy (6.18): b is the parent of a fast-clone
-// pair whose companion is still alive (in a qdisc or driver).
+// pair whose companion is still alive (in a qdisc or driver) and still
+// belongs to the socket (fclones->skb2.sk == sk: a driver that orphaned
+// it, as loopback_xmit does, has let it go).
 func (b *Buff) FcloneBusy() bool {
-	return b.fclone == FcloneOrig && b.pair.ref > 1
+	return b.fclone == FcloneOrig && b.pair.ref > 1 && b.pair.child != nil && !b.pair.child.orphaned
 }
+
+// Orphaned reports whether b was orphaned (skb->sk == NULL).
+func (b *Buff) Orphaned() bool { return b.orphaned }
 
 // LinearProvenance appends the runs of the linear payload to dst. Like
 // Frag.Provenance it is for the ground truth and teaching output only.

@@ -85,3 +85,13 @@ func (s *Stack) SetZerocopy(b *Buff, arg any, orphan bool) error {
 	b.sh.DestructorArg = arg
 	return nil
 }
+
+// Orphan is skb_orphan (include/linux/skbuff.h): b's destructor runs and
+// skb->sk becomes NULL, so b no longer belongs to the socket that sent it
+// (loopback_xmit does this before the receiving socket takes b). No
+// reference changes; skb_fclone_busy no longer counts an orphaned fast
+// clone.
+func (s *Stack) Orphan(b *Buff) {
+	s.mustLive(b, "skb_orphan")
+	b.orphaned = true
+}

@@ -41,3 +41,24 @@ func TestLedgerDropFirst(t *testing.T) {
 	require.NoError(t, s.Check())
 	assert.Panics(t, l.DropFirst, "b is open")
 }
+
+// TestOrphanFcloneBusy: skb_fclone_busy counts a fast clone in flight only
+// while it still belongs to the socket; skb_orphan lets it go.
+func TestOrphanFcloneBusy(t *testing.T) {
+	s := NewStack(Linux618)
+	b := s.Alloc(128, 0, true)
+	assert.False(t, b.FcloneBusy(), "no clone yet")
+	c, err := s.Clone(b)
+	require.NoError(t, err)
+	require.Equal(t, FcloneClone, c.Fclone())
+	assert.True(t, b.FcloneBusy())
+	s.Orphan(c)
+	assert.True(t, c.Orphaned())
+	assert.False(t, b.FcloneBusy(), "orphaned: no longer the socket's")
+	s.Free(c)
+	c2, err := s.Clone(b)
+	require.NoError(t, err)
+	assert.False(t, c2.Orphaned(), "a new companion belongs to the socket again")
+	assert.True(t, b.FcloneBusy())
+	require.NoError(t, s.Check())
+}

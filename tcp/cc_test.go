@@ -167,15 +167,7 @@ func TestCCConfig(t *testing.T) {
 // does not grow); a loss gives ssthresh 10, not 4.
 func TestRenoSsthreshFromCwnd(t *testing.T) {
 	for _, k := range skb.Kernels {
-		n := newCCNet(t, k, ccOpts{cc: CCReno, mss: 1448, sizeGoal: 65536, initCwn: 20, rwnd: 8 * 1448, delAck: 2,
-			delay: 100_000, total: 1 << 20})
-		n.drop = func(i int, _ Segment) bool { return i == 3 }
-		ss := 0
-		n.run(t, 10e9, func() {
-			if ss == 0 && n.s.Stats.FastRetransmits == 1 {
-				ss = n.s.ssthresh
-			}
-		})
+		n, ss := ssthreshAfterOneLoss(t, k, CCReno)
 		assert.Equal(t, 10, ss, k)
 		assert.Equal(t, 20, n.maxCwnd, "%v: cwnd does not grow while the receive window limits", k)
 		assert.Equal(t, 1<<20, n.delivered)
@@ -208,15 +200,7 @@ func TestCubicSsthresh(t *testing.T) {
 			assert.Zero(t, s.cc.bic.epochStart, "the epoch ends")
 		}
 
-		n := newCCNet(t, k, ccOpts{mss: 1448, sizeGoal: 65536, initCwn: 20, rwnd: 8 * 1448, delAck: 2,
-			delay: 100_000, total: 1 << 20})
-		n.drop = func(i int, _ Segment) bool { return i == 3 }
-		ss := 0
-		n.run(t, 10e9, func() {
-			if ss == 0 && n.s.Stats.FastRetransmits == 1 {
-				ss = n.s.ssthresh
-			}
-		})
+		n, ss := ssthreshAfterOneLoss(t, k, CCCubic)
 		assert.Equal(t, 20*717/1024, ss, k)
 		assert.Equal(t, uint32(20), n.s.cc.bic.lastMaxCwnd, k)
 	}
@@ -402,4 +386,21 @@ func TestLossSsthreshOncePerWindow(t *testing.T) {
 			}
 		}
 	}
+}
+
+// ssthreshAfterOneLoss runs cwnd 20 with the flight held at 8 segments by
+// the receive window, loses segment 3, and returns the net and the
+// ssthresh set when fast recovery begins.
+func ssthreshAfterOneLoss(t *testing.T, k skb.Kernel, cc string) (*ccNet, int) {
+	t.Helper()
+	n := newCCNet(t, k, ccOpts{cc: cc, mss: 1448, sizeGoal: 65536, initCwn: 20, rwnd: 8 * 1448, delAck: 2,
+		delay: 100_000, total: 1 << 20})
+	n.drop = func(i int, _ Segment) bool { return i == 3 }
+	ss := 0
+	n.run(t, 10e9, func() {
+		if ss == 0 && n.s.Stats.FastRetransmits == 1 {
+			ss = n.s.ssthresh
+		}
+	})
+	return n, ss
 }

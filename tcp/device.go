@@ -54,11 +54,10 @@ func NewDevice(st *skb.Stack, cfg DevConfig, read Reader) *Device {
 
 // Xmit takes an skb from the stack (dev_queue_xmit) at now. On loopback the
 // skb is orphaned first (loopback_xmit's skb_orphan: it no longer belongs
-// to the sending socket, which skb_fclone_busy then ignores): the device
-// marks its control block Orphaned.
+// to the sending socket, which skb_fclone_busy then ignores).
 func (d *Device) Xmit(b *skb.Buff, now int64) {
 	if d.cfg.Loopback {
-		b.CB.Sacked |= Orphaned
+		d.st.Orphan(b)
 	}
 	skbs := []*skb.Buff{b}
 	if !d.cfg.TSO && b.Len() > d.cfg.MSS {

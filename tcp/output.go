@@ -120,9 +120,6 @@ func (s *Sender) transmit(b *skb.Buff, now int64) bool {
 	x := s.lastTx[b]
 	s.txClock = max(now, s.txClock+1)
 	x.at = s.txClock
-	if c.Fclone() == skb.FcloneClone {
-		x.fclone = c
-	}
 	s.lastTx[b] = x
 	if s.rtoAt == 0 {
 		s.rtoAt = now + s.rto<<s.backoff
@@ -144,7 +141,7 @@ func (s *Sender) transmit(b *skb.Buff, now int64) bool {
 // short one (tcp_collapse_retrans). Then it is transmitted (§B16).
 func (s *Sender) retransmit(i, segs int, now int64) bool {
 	b := s.q[i]
-	if !s.cfg.Kernel.Old() && s.fcloneBusy(b) {
+	if !s.cfg.Kernel.Old() && b.FcloneBusy() { // skb_still_in_host_queue
 		s.Stats.Busy++
 		s.tsqSkb, s.tsqAt = b, now
 		return false

@@ -57,14 +57,12 @@ const dupThresh = 3
 const timeoutMin = 2_000_000
 
 // xmitInfo is what the sender keeps of an skb's last transmission: when
-// (skb->skb_mstamp_ns, for RACK) and the fast clone it made then
-// (fclones->skb2, which skb_fclone_busy checks).
+// (skb->skb_mstamp_ns, for RACK).
 //
 // ackSeq is TCP_SKB_CB(skb)->ack_seq as 2.6.26's tcp_retransmit_skb sets it:
 // snd_nxt when the skb was last retransmitted.
 type xmitInfo struct {
 	at     int64
-	fclone *skb.Buff
 	ackSeq uint32
 }
 
@@ -422,20 +420,7 @@ func (s *Sender) rackReoTimeout(now int64) {
 	s.retransmitLost(now)
 }
 
-// fcloneBusy is skb_still_in_host_queue's skb_fclone_busy (6.18): the fast
-// clone of b's last transmission is still in the qdisc or driver and still
-// belongs to the socket. A driver that orphans it (loopback_xmit's
-// skb_orphan) makes it the socket's no longer: the device marks it
-// Orphaned.
-func (s *Sender) fcloneBusy(b *skb.Buff) bool {
-	if !b.FcloneBusy() {
-		return false
-	}
-	fc := s.lastTx[b].fclone
-	return fc == nil || fc.CB.Sacked&Orphaned == 0
-}
-
 // tsqReady reports whether TSQ has work: a retransmission was refused
 // (TSQ_THROTTLED) and the busy fast clone has been freed since (TX
 // completion: tcp_wfree queues tcp_tsq_handler).
-func (s *Sender) tsqReady() bool { return s.tsqSkb != nil && !s.fcloneBusy(s.tsqSkb) }
+func (s *Sender) tsqReady() bool { return s.tsqSkb != nil && !s.tsqSkb.FcloneBusy() }

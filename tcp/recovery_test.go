@@ -178,7 +178,7 @@ func TestSackSplitsTSOSkbOneRetransmission(t *testing.T) {
 			require.Len(t, n.sent, 10)
 			require.Len(t, n.s.Queue(), 1, "one TSO skb")
 			n.advance(500_000)
-			n.deliver(func(seg Segment) bool { return seg.Seq == seqOf(3) })
+			n.deliver(lost(3))
 			n.ackAll()
 			segs, _ := n.retransmitted()
 			require.Len(t, segs, 1, "%v: one segment retransmitted", k)
@@ -229,7 +229,7 @@ func TestSackSplitOfClonedSkbExpandsHead(t *testing.T) {
 			ex := &expandCounter{}
 			n := newStepNet(t, k, 1_000_000, false, ex)
 			n.send(10 * 1448)
-			n.deliver(func(seg Segment) bool { return seg.Seq == seqOf(2) })
+			n.deliver(lost(2))
 			require.NotEmpty(t, n.acks)
 			require.NotEmpty(t, n.acks[0].Sacks, "the first ACK carries a SACK block")
 			head := n.s.Queue()[0]
@@ -279,7 +279,7 @@ func TestTwoHolesRepairedInOneRTT(t *testing.T) {
 			n := newStepNet(t, k, 20_000, false)
 			n.send(10 * 1448)
 			n.advance(500_000)
-			n.deliver(func(seg Segment) bool { return seg.Seq == seqOf(2) || seg.Seq == seqOf(6) })
+			n.deliver(lost(2, 6))
 			n.ackAll()
 			segs, at := n.retransmitted()
 			require.Len(t, segs, 2, "%v: both holes in the same round", k)
@@ -308,8 +308,7 @@ func TestOneReductionPerEpisode(t *testing.T) {
 			n := newStepNet(t, k, 20_000, false)
 			n.send(40 * 1448)
 			n.advance(500_000)
-			lost := map[uint32]bool{seqOf(3): true, seqOf(5): true, seqOf(8): true}
-			n.deliver(func(seg Segment) bool { return lost[seg.Seq] })
+			n.deliver(lost(3, 5, 8))
 			changes, last := 0, n.s.ssthresh
 			for round := 0; round < 8; round++ {
 				acks := n.acks
@@ -346,7 +345,7 @@ func TestBusyRetransmitRetriedAtCompletion(t *testing.T) {
 	for _, loopback := range []bool{false, true} {
 		n := newStepNet(t, skb.Linux618, 2_000_000, loopback)
 		n.send(10 * 1448)
-		n.deliver(func(seg Segment) bool { return seg.Seq == seqOf(2) })
+		n.deliver(lost(2))
 		n.ackAll()
 		segs, at := n.retransmitted()
 		if loopback {
@@ -384,7 +383,7 @@ func TestRetransmitSegmentsCwndAllows(t *testing.T) {
 			n := newStepNet(t, k, 20_000, false)
 			n.send(10 * 1448)
 			n.advance(500_000)
-			n.deliver(func(seg Segment) bool { return seg.Seq == seqOf(4) || seg.Seq == seqOf(5) })
+			n.deliver(lost(4, 5))
 			require.Greater(t, len(n.acks), 2)
 			n.acks = []Segment{n.acks[0], n.acks[len(n.acks)-1]}
 			n.ackAll()
@@ -399,5 +398,17 @@ func TestRetransmitSegmentsCwndAllows(t *testing.T) {
 			n.finish()
 			assert.Zero(t, n.r.Duplicates)
 		})
+	}
+}
+
+// lost is a deliver filter that loses the segments numbered ns (seqOf).
+func lost(ns ...int) func(Segment) bool {
+	return func(seg Segment) bool {
+		for _, n := range ns {
+			if seg.Seq == seqOf(n) {
+				return true
+			}
+		}
+		return false
 	}
 }

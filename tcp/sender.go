@@ -63,14 +63,6 @@ const (
 	EverRetrans                     // TCPCB_EVER_RETRANS: retransmitted at least once (Karn, RACK)
 )
 
-// Orphaned marks, in the control block of a transmit clone, that the driver
-// orphaned it (skb_orphan: skb->sk = NULL, as loopback_xmit does before the
-// receiving socket gets it), so it no longer belongs to the socket that
-// skb_fclone_busy asks about. The skb model has no skb->sk; a transmit
-// clone's control block, which nothing reads after hand-over but the
-// device, carries the mark.
-const Orphaned uint8 = 1 << 7
-
 // Stats count what the sender did. Transmits and Retransmits count skbs
 // handed to the device; FastRetransmits entries into fast recovery; Busy
 // retransmissions refused while the fast clone was in the host queue;
