@@ -75,8 +75,10 @@ type Conn struct {
 	Tap func(skb.TxReport)
 }
 
-// NewConn builds a connection on eng whose skbs live in st; streams fork
-// its path randomness. design may be nil.
+// NewConn builds a connection on eng whose skbs live in st, over private
+// paths of its own (streams name/fwd and name/rev fork their randomness);
+// a scenario run replaces them by the shared bottleneck (Links.Attach),
+// a step script by manual wires. design may be nil.
 func NewConn(eng *Engine, st *skb.Stack, s Streams, name string, cfg ConnConfig, chk *Checker, design strategies.Design) (*Conn, error) {
 	c := &Conn{eng: eng, st: st, chk: chk, d: design, cfg: cfg, sendOff: map[skb.SendID]int64{}, firstSend: -1, lastDelivery: -1}
 	snd, err := tcp.NewSender(st, cfg.TCP, 1, cfg.Recv.Window)
